@@ -1,0 +1,151 @@
+"""The ``clusterobs`` command line: each command a few lines calling the pipeline or the reader."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from clusterobs import config, pipeline
+from clusterobs.errors import ClusterObsError
+from clusterobs.sources import catalog
+from clusterobs.store import reader
+
+app = typer.Typer(help="Cluster Observatory: cluster mapping, Panorama editions and cluster policy tools.",
+                  no_args_is_help=True, add_completion=False)
+data_app = typer.Typer(help="Fetch source data and load it into the store.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(fn: F) -> F:
+    """Print a ClusterObsError as one line and exit 1 instead of a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ClusterObsError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str], None]]:
+    """A Rich spinner whose description follows the pipeline's steps."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("starting", total=None)
+        yield lambda step: bar.update(task, description=step)
+
+
+@data_app.command("fetch")
+@friendly
+def data_fetch(
+    datasets: Annotated[list[str] | None, typer.Argument(help="Dataset ids; default: the core datasets.")] = None,
+    refresh: Annotated[bool, typer.Option(help="Download again even when cached.")] = False,
+) -> None:
+    """Download datasets into the cache, or find them in CLUSTEROBS_MIRROR."""
+    with progress_bar() as step:
+        paths = pipeline.fetch(datasets or catalog.core_ids(), refresh=refresh, progress=step)
+    table = Table("dataset", "file", title="Fetched")
+    for dataset_id, path in paths.items():
+        table.add_row(dataset_id, str(path))
+    console.print(table)
+
+
+@data_app.command("load")
+@friendly
+def data_load(
+    datasets: Annotated[list[str] | None, typer.Argument(help="Dataset ids; default: the core datasets.")] = None,
+    strict: Annotated[bool, typer.Option(help="Fail (store unchanged) on unknown NUTS or NACE codes.")] = False,
+) -> None:
+    """Fetch and load datasets into the store (atomically), then print a summary."""
+    with progress_bar() as step:
+        report = pipeline.load(datasets, strict=strict, progress=step)
+    _print_unknown(report.unknown)
+    _print_summary()
+    console.print(f"loaded {len(report.datasets)} datasets in {report.seconds:.1f} s "
+                  f"into {config.store_path()}")
+
+
+@data_app.command("status")
+@friendly
+def data_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: value counts per dataset, measure and year.")] = False,
+) -> None:
+    """Show what the store holds."""
+    with reader.connect(config.store_path()) as con:
+        if as_json:
+            payload = {
+                "store": str(config.store_path()),
+                "datasets": {
+                    d["dataset"]: {"rows": d["rows"], "values": d["values"], "regions": d["regions"],
+                                   "first_year": d["first_year"], "last_year": d["last_year"],
+                                   "flagged": d["flagged"], "confidential": d["confidential"]}
+                    for d in reader.dataset_summary(con)
+                },
+                "value_counts": reader.value_counts(con),
+                "reference_tables": reader.table_counts(con, ["regions", "geometries", "industries", "nuts_crosswalk"]),
+                "provenance": reader.provenance(con),
+            }
+            typer.echo(json.dumps(payload, indent=2, default=str))
+            return
+    _print_summary()
+
+
+def _print_unknown(unknown: dict[str, list[tuple[str, int]]]) -> None:
+    for kind, codes in unknown.items():
+        if codes:
+            shown = ", ".join(f"{c} ({n})" for c, n in codes[:12])
+            more = f" and {len(codes) - 12} more" if len(codes) > 12 else ""
+            err.print(f"[yellow]warning:[/] {len(codes)} {kind.replace('_', ' ')} codes "
+                      f"(cells): {shown}{more}; use --strict to refuse them", highlight=False)
+
+
+def _print_summary() -> None:
+    with reader.connect(config.store_path()) as con:
+        table = Table("dataset", "rows", "values", "years", "regions", "flagged", "confidential",
+                      title="Store summary")
+        for d in reader.dataset_summary(con):
+            table.add_row(d["dataset"], f"{d['rows']:,}", f"{d['values']:,}",
+                          f"{d['first_year']}-{d['last_year']}", f"{d['regions']:,}",
+                          f"{d['flagged']:,}", f"{d['confidential']:,}")
+        for name, n in reader.table_counts(con, ["regions", "geometries", "industries", "nuts_crosswalk"]).items():
+            table.add_row(name, f"{n:,}", "", "", "", "", "")
+    console.print(table)
+
+
+@app.command()
+@friendly
+def setup() -> None:
+    """Load the core datasets and build the results when the store lacks them."""
+    path = config.store_path()
+    if path.exists():
+        with reader.connect(path) as con:
+            loaded = {p["dataset"] for p in reader.provenance(con)}
+        missing = [i for i in catalog.core_ids() if i not in loaded]
+    else:
+        missing = catalog.core_ids()
+    if missing:
+        data_load(missing, strict=False)
+    else:
+        console.print(f"store {path} is loaded")
+
+
+def main() -> None:
+    """Entry point for ``python -m clusterobs``."""
+    app()

@@ -1,0 +1,88 @@
+"""Deployment settings, read from the environment.
+
+Each setting is declared once in :data:`SETTINGS` with its help text; ``docs/settings.md``
+lists them and a test checks that the page and this table agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from clusterobs.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, default and meaning."""
+
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CLUSTEROBS_VAR", "var", "Folder for runtime state: store, download cache, editions, reports."),
+    Setting(
+        "CLUSTEROBS_MIRROR",
+        None,
+        "Folder holding a local copy of the source files. When set, `data fetch` takes each file "
+        "from anywhere below it instead of downloading it.",
+    ),
+    Setting("CLUSTEROBS_STORE", None, "Path of the DuckDB store file (default: $CLUSTEROBS_VAR/store/observatory.duckdb)."),
+    Setting("CLUSTEROBS_CACHE", None, "Download cache folder (default: $CLUSTEROBS_VAR/cache)."),
+    Setting("CLUSTEROBS_EDITIONS", None, "Folder of Panorama editions (default: $CLUSTEROBS_VAR/editions)."),
+    Setting("DATABASE_URL", None, "Application database of the portal, e.g. postgres://user:pw@host:5432/db. Default: SQLite under $CLUSTEROBS_VAR."),
+    Setting("DJANGO_SECRET_KEY", None, "Secret key of the portal; required when DJANGO_DEBUG is off."),
+    Setting("DJANGO_DEBUG", "1", "1 for development, 0 for production."),
+    Setting("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the portal answers to."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str | None:
+    """Return the value of setting *name* from the environment, or its default."""
+    try:
+        setting = _BY_NAME[name]
+    except KeyError as exc:  # a programming error, not a user error
+        raise ConfigError(f"unknown setting {name!r}") from exc
+    value = os.environ.get(name)
+    return value if value not in (None, "") else setting.default
+
+
+def var_dir() -> Path:
+    """The runtime state folder, created on demand."""
+    path = Path(get("CLUSTEROBS_VAR") or "var").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_path() -> Path:
+    """Path of the DuckDB store file."""
+    explicit = get("CLUSTEROBS_STORE")
+    return Path(explicit).resolve() if explicit else var_dir() / "store" / "observatory.duckdb"
+
+
+def cache_dir() -> Path:
+    """Folder of downloaded source files."""
+    explicit = get("CLUSTEROBS_CACHE")
+    return Path(explicit).resolve() if explicit else var_dir() / "cache"
+
+
+def editions_dir() -> Path:
+    """Folder of Panorama editions."""
+    explicit = get("CLUSTEROBS_EDITIONS")
+    return Path(explicit).resolve() if explicit else var_dir() / "editions"
+
+
+def mirror_dir() -> Path | None:
+    """The local mirror folder, or None when downloads go to the network."""
+    value = get("CLUSTEROBS_MIRROR")
+    if value is None:
+        return None
+    path = Path(value).resolve()
+    if not path.is_dir():
+        raise ConfigError(f"CLUSTEROBS_MIRROR={value!r} is not a folder")
+    return path

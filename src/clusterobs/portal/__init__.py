@@ -1,0 +1,1 @@
+"""The Django portal: pages, API and community features over the store."""

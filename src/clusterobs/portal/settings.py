@@ -1,0 +1,95 @@
+"""One settings module for the portal, driven by the environment (see docs/settings.md).
+
+Development defaults need nothing set. With ``DJANGO_DEBUG=0`` a missing
+``DJANGO_SECRET_KEY`` stops the start instead of running with a known key.
+"""
+
+from __future__ import annotations
+
+from clusterobs import config
+from clusterobs.errors import ConfigError
+
+DEBUG = config.get("DJANGO_DEBUG") == "1"
+_secret = config.get("DJANGO_SECRET_KEY")
+if _secret is None:
+    if not DEBUG:
+        raise ConfigError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+    _secret = "dev-only-insecure-key-never-used-in-production-0123456789abcdef"
+SECRET_KEY = _secret
+ALLOWED_HOSTS = [h.strip() for h in (config.get("DJANGO_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "clusterobs.portal.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clusterobs.portal.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "clusterobs.portal.wsgi.application"
+
+
+def _database() -> dict[str, object]:
+    url = config.get("DATABASE_URL")
+    if not url:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(config.var_dir() / "portal.sqlite3")}
+    from urllib.parse import unquote, urlparse
+
+    parts = urlparse(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ConfigError(f"DATABASE_URL scheme {parts.scheme!r}: expected postgres://")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+    }
+
+
+DATABASES = {"default": _database()}
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = str(config.var_dir() / "static")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,142 @@
+"""SDMX-CSV reader: Eurostat's current dissemination API format.
+
+Eurostat serves every dataset (``sbs_r_nuts2021`` and its successors) as SDMX-CSV 1.0
+(``DATAFLOW,LAST UPDATE,freq,<dims...>,TIME_PERIOD,OBS_VALUE,OBS_FLAG``) or 2.0
+(``STRUCTURE,STRUCTURE_ID,STRUCTURE_NAME?,freq,<dims...>,TIME_PERIOD,OBS_VALUE,OBS_FLAG,
+CONF_STATUS``). Cells may carry labels (``AT11: Burgenland``) when requested with
+``labels=both``; only the code is kept. The result has the same shape as
+:func:`clusterobs.sources.eurostat.load_bulk_tsv`, so both feed the store the same way.
+A confidential observation (``CONF_STATUS`` = ``C``) gets flag ``c`` as in the bulk files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from clusterobs.errors import DataError, SchemaError
+from clusterobs.sources.eurostat import (
+    KNOWN_FLAGS,
+    TsvHeader,
+    duckdb_error_line,
+    sql_ident,
+    open_text,
+    read_first_line,
+)
+
+#: Columns that describe the file or the observation rather than a dimension.
+META_COLUMNS = frozenset(
+    {"dataflow", "last update", "structure", "structure_id", "structure_name", "action",
+     "freq", "time_period", "obs_value", "obs_flag", "conf_status", "obs_status"}
+)
+
+
+def parse_sdmx_header(first_line: str, path: Path) -> tuple[list[str], list[str]]:
+    """Return (all column names, dimension names) of an SDMX-CSV header line."""
+    if "," not in first_line:
+        raise SchemaError(
+            "no comma in the header: expected comma-separated SDMX-CSV", path=str(path), line=1
+        )
+    cols = [c.strip().strip('"') for c in first_line.rstrip("\r\n").split(",")]
+    lower = [c.split(":", 1)[0].strip().lower() for c in cols]
+    for required in ("time_period", "obs_value"):
+        if required not in lower:
+            raise SchemaError(
+                f"header has no {required.upper()} column: expected SDMX-CSV with "
+                "TIME_PERIOD and OBS_VALUE",
+                path=str(path),
+                line=1,
+            )
+    dims = [c for c in lower if c not in META_COLUMNS]
+    if not dims:
+        raise SchemaError("header names no dimension column", path=str(path), line=1)
+    return lower, dims
+
+
+def load_sdmx_csv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> TsvHeader:
+    """Parse an SDMX-CSV file (optionally gzip) into the temporary table *relation*.
+
+    Raises
+    ------
+    DataError
+        Naming the file and line of a malformed header, value, flag or duplicated key.
+    """
+    lower, dims = parse_sdmx_header(read_first_line(path), path)
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(lower)))
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _sdmx_raw AS
+            SELECT row_number() OVER () + 1 AS line, *
+            FROM read_csv(?, delim=',', header=true, quote='"', strict_mode=true,
+                          columns={{{columns}}}, auto_detect=false)""",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        if path.name.endswith(".gz"):
+            open_text(path)
+        msg = str(exc).split("\n", 1)[0]
+        raise DataError(f"cannot parse as SDMX-CSV: {msg}", path=str(path), line=duckdb_error_line(exc)) from None
+    col = {name: f"c{i}" for i, name in enumerate(lower)}
+    _materialise(con, relation, col, dims)
+    _check(con, relation, dims, path)
+    periods = tuple(r[0] for r in con.execute(f"SELECT DISTINCT period FROM {relation} ORDER BY 1").fetchall())
+    return TsvHeader(dims=tuple(dims), time_dim="TIME_PERIOD", periods=periods)
+
+
+def _code(expr: str) -> str:
+    """SQL: the code part of a 'CODE: label' cell."""
+    return f"trim(split_part({expr}, ':', 1))"
+
+
+def _materialise(
+    con: duckdb.DuckDBPyConnection, relation: str, col: dict[str, str], dims: list[str]
+) -> None:
+    dim_sql = ", ".join(f"{_code(col[d])} AS {sql_ident(d)}" for d in dims)
+    flag = f"nullif(lower(trim({col['obs_flag']})), '')" if "obs_flag" in col else "NULL"
+    if "conf_status" in col:
+        conf = f"upper(trim({col['conf_status']}))"
+        flag = f"CASE WHEN {conf} IN ('C', 'D') AND coalesce({flag}, '') NOT LIKE '%c%' THEN coalesce({flag}, '') || 'c' ELSE {flag} END"
+    value = f"trim({col['obs_value']})"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {relation} AS
+        SELECT {dim_sql}, {_code(col['time_period'])} AS period,
+               CASE WHEN regexp_full_match({_code(col['time_period'])}, '\\d{{4}}')
+                    THEN CAST({_code(col['time_period'])} AS INTEGER) END AS year,
+               CASE WHEN {value} IN ('', ':') OR {value} IS NULL THEN NULL
+                    ELSE TRY_CAST({value} AS DOUBLE) END AS value,
+               nullif({flag}, '') AS flag, line,
+               {value} AS cell
+        FROM _sdmx_raw"""
+    )
+    con.execute("DROP TABLE _sdmx_raw")
+
+
+def _check(con: duckdb.DuckDBPyConnection, relation: str, dims: list[str], path: Path) -> None:
+    known = "".join(sorted(KNOWN_FLAGS))
+    bad = con.execute(
+        f"""SELECT line, cell, flag, value IS NULL AND coalesce(cell, '') NOT IN ('', ':')
+            FROM {relation}
+            WHERE (value IS NULL AND coalesce(cell, '') NOT IN ('', ':'))
+               OR (flag IS NOT NULL AND NOT regexp_full_match(flag, '[{known}]+'))
+            ORDER BY line LIMIT 1"""
+    ).fetchone()
+    if bad:
+        if bad[3]:
+            msg = f"OBS_VALUE {bad[1]!r} is not a number: expected a number or an empty cell"
+        else:
+            msg = f"unknown OBS_FLAG {bad[2]!r}: expected letters of '{known}' (Eurostat flags)"
+        raise DataError(msg, path=str(path), line=int(bad[0]))
+    keys = ", ".join([*(sql_ident(d) for d in dims), "period"])
+    dup = con.execute(
+        f"""SELECT list(line ORDER BY line) FROM {relation} GROUP BY {keys}
+            HAVING count(*) > 1 ORDER BY min(line) LIMIT 1"""
+    ).fetchone()
+    if dup:
+        raise DataError(
+            f"duplicated observation (same dimensions and period as line {dup[0][0]}): "
+            "expected each observation once",
+            path=str(path),
+            line=int(dup[0][1]),
+        )
+    con.execute(f"ALTER TABLE {relation} DROP COLUMN cell")

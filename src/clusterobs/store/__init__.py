@@ -1,0 +1,1 @@
+"""The DuckDB store: one file of observations, classifications, geometries and results."""

@@ -1,0 +1,54 @@
+"""Shared fixtures: the real data mirror and a store loaded from it once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from clusterobs import pipeline
+
+DEFAULT_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The folder of real source files (CLUSTEROBS_MIRROR, else ../shared/data)."""
+    path = Path(os.environ.get("CLUSTEROBS_MIRROR") or DEFAULT_MIRROR)
+    if not (path / "eurostat_sbs_regional" / "sbs_r_nuts06_r2.tsv.gz").exists():
+        pytest.fail(f"the real data mirror is missing at {path}: set CLUSTEROBS_MIRROR")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sbs_path(mirror: Path) -> Path:
+    return mirror / "eurostat_sbs_regional" / "sbs_r_nuts06_r2.tsv.gz"
+
+
+@pytest.fixture(scope="session")
+def loaded_store(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the core datasets loaded from the real mirror (built once)."""
+    var = tmp_path_factory.mktemp("var")
+    env = {"CLUSTEROBS_MIRROR": str(mirror), "CLUSTEROBS_VAR": str(var)}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        store = var / "store" / "observatory.duckdb"
+        pipeline.load(store=store)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return store
+
+
+@pytest.fixture()
+def isolated_var(tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private CLUSTEROBS_VAR with the mirror set, for tests that write a store."""
+    monkeypatch.setenv("CLUSTEROBS_VAR", str(tmp_path / "var"))
+    monkeypatch.setenv("CLUSTEROBS_MIRROR", str(mirror))
+    monkeypatch.delenv("CLUSTEROBS_STORE", raising=False)
+    return tmp_path / "var"
