@@ -149,3 +149,37 @@ def setup() -> None:
 def main() -> None:
     """Entry point for ``python -m clusterobs``."""
     app()
+
+
+@app.command("build")
+@friendly
+def build_cmd() -> None:
+    """Compute indicators and ratings for every scheme and method into the store."""
+    with progress_bar() as step:
+        report = pipeline.build(progress=step)
+    table = Table("table", "rows", title=f"Build {report.fingerprint}")
+    for name, n in report.rows.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    console.print("steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items()))
+
+
+@app.command("validate")
+@friendly
+def validate_cmd(
+    target: Annotated[str, typer.Argument(help="uscmp-2016 or eurostat-derived")],
+) -> None:
+    """Compare the engine with published results and print the agreement rates."""
+    from clusterobs.pipeline import validate
+
+    runs: dict[str, Callable[[], list[validate.Agreement]]] = {
+        "uscmp-2016": validate.uscmp_2016, "eurostat-derived": validate.eurostat_derived}
+    if target not in runs:
+        raise typer.BadParameter(f"unknown target {target!r}: expected {', '.join(runs)}")
+    table = Table("comparison", "cells", "agree", "rate", "computed", "published",
+                  title=f"Validation {target}")
+    for a in runs[target]():
+        table.add_row(a.name, f"{a.cells:,}", f"{a.agree:,}", f"{a.rate:.4%}",
+                      "" if a.computed_true is None else f"{a.computed_true:,}",
+                      "" if a.published_true is None else f"{a.published_true:,}")
+    console.print(table)

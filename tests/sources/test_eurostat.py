@@ -135,7 +135,7 @@ def test_real_file_value_counts_match_an_independent_count(sbs_path: Path) -> No
                     expected[(indic, year)] = expected.get((indic, year), 0) + 1
     con = duckdb.connect()
     eurostat.load_bulk_tsv(con, sbs_path, "t")
-    got = dict(((i, y), n) for i, y, n in con.execute(
-        "SELECT indic_sb, year, count(value) FROM t GROUP BY ALL HAVING count(value) > 0").fetchall())
+    got = {(i, y): n for i, y, n in con.execute(
+        "SELECT indic_sb, year, count(value) FROM t GROUP BY ALL HAVING count(value) > 0").fetchall()}
     assert got == expected
     assert sum(expected.values()) == 1_100_929  # PROVENANCE.md §1

@@ -74,7 +74,9 @@ def eurostat_to_nace_code(code: str) -> str:
     """
     match = _EUROSTAT.match(code.strip())
     if match is None:
-        raise ValueError(f"{code!r} is not a Eurostat NACE code such as 'C', 'C20', 'C201', 'C2011'")
+        raise ValueError(
+            f"{code!r} is not a Eurostat NACE code such as 'C', 'C20', 'C201', 'C2011'"
+        )
     letter, digits = match.group(1), match.group(2)
     if digits is None:
         return letter
@@ -108,7 +110,9 @@ def eurostat_aggregate_members(code: str, divisions: Sequence[str] | None = None
         members = [nace_code_to_eurostat(f"{n:02d}") for n in range(first, last + 1)]
         members = [m for m in members if divisions is None or m in divisions]
     else:
-        raise ValueError(f"{code!r} is not a Eurostat NACE aggregate such as 'B-N_X_K' or 'C10-C12'")
+        raise ValueError(
+            f"{code!r} is not a Eurostat NACE aggregate such as 'B-N_X_K' or 'C10-C12'"
+        )
     members = [m for m in members if m not in excluded]
     if divisions is not None and all(len(m) == 1 for m in members):
         members = [d for d in divisions if d[0] in members and len(d) == 3]
@@ -168,13 +172,15 @@ def read_nace_structure(path: Path) -> pd.DataFrame:
             line=row + 2,
         )
     by_dotted = dict(zip(raw["code"], raw["eurostat_code"], strict=True))
-    parent = raw["parent"].map(lambda p: None if pd.isna(p) else by_dotted.get(p, p))
+    parent = pd.Series(
+        [None if pd.isna(p) else by_dotted.get(p, p) for p in raw["parent"]], dtype=object
+    )
     table = pd.DataFrame(
         {
             "classification": NACE,
             "code": raw["eurostat_code"],
             "level": level,
-            "parent": parent.astype(object),
+            "parent": parent,
             "section": raw["section"],
             "title": raw["title"],
         }
@@ -212,7 +218,7 @@ def read_naics(path: Path) -> pd.DataFrame:
             "classification": NAICS,
             "code": raw["code"],
             "level": level.astype(int),
-            "parent": raw["code"].map(parent).astype(object),
+            "parent": pd.Series([parent(c) for c in raw["code"]], dtype=object),
             "section": section,
             "title": raw["title"].str.strip(),
         }

@@ -20,9 +20,9 @@ from clusterobs.sources.eurostat import (
     KNOWN_FLAGS,
     TsvHeader,
     duckdb_error_line,
-    sql_ident,
     open_text,
     read_first_line,
+    sql_ident,
 )
 
 #: Columns that describe the file or the observation rather than a dimension.

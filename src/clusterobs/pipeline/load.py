@@ -1,9 +1,4 @@
-"""The stages in order: fetch -> read -> validate -> write the store (-> build -> report).
-
-Each stage is a function the CLI calls in a few lines. Loading goes through a
-:class:`~clusterobs.store.writer.StoreWriter`, so a failure at any point, including an
-interrupt, leaves the store as it was.
-"""
+"""Fetch and load source datasets into the store (atomically)."""
 
 from __future__ import annotations
 
@@ -20,7 +15,8 @@ import pandas as pd
 
 from clusterobs import __version__, config
 from clusterobs.errors import UnknownCodeError
-from clusterobs.sources import catalog, eurostat, fetch as fetching, gisco, nace, sdmx
+from clusterobs.sources import catalog, eurostat, gisco, nace, sdmx
+from clusterobs.sources import fetch as fetching
 from clusterobs.store import reader
 from clusterobs.store.writer import StoreWriter
 

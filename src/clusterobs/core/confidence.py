@@ -1,0 +1,193 @@
+"""Confidence of each rating: the share of perturbations under which it holds (our method).
+
+No anchor publishes this (product.md). For each of ``Methodology.confidence_draws`` draws:
+
+- each top share s becomes s' ~ U[s - j, s + j] (j = ``confidence_share_jitter``, e.g.
+  +/-2 points), one s' per draw for all categories;
+- the LQ threshold becomes t' ~ U[``confidence_lq_range``] (e.g. 1.8 to 2.2);
+- each cluster's employment is multiplied by f ~ U[1 - a, 1 + a], with a =
+  ``confidence_noise`` (5%), or ``confidence_noise_flagged`` (15%) in proportion to the
+  cluster's employment from estimated, imputed or NUTS-converted cells; LQ and the
+  region share scale with f, wage per employee with 1/f.
+
+The cuts of a draw are taken from the unperturbed distribution at the perturbed share:
+the noise moves the cluster, not the whole category (a second-order effect, ignored so
+that the thousands of draws stay fast). The confidence is the share of draws whose rating
+(stars, or the strong flag) equals the published one: 1.0 means no plausible perturbation
+changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from clusterobs.core.methodology import Methodology
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+GROUP = ["level", "year", "category"]
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    """Per-group sorted values (descending, NaN excluded) for fast k-th largest lookups."""
+
+    values: FloatArray
+    start: IntArray
+    count: IntArray
+
+    @classmethod
+    def build(cls, group: IntArray, v: FloatArray, n_groups: int, positive: bool) -> _Sorted:
+        keep = ~np.isnan(v) & ((v > 0) if positive else True)
+        order = np.lexsort((-v[keep], group[keep]))
+        vals = v[keep][order]
+        count = np.bincount(group[keep], minlength=n_groups).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+        return cls(vals, start, count)
+
+    def kth_cut(self, share: float) -> FloatArray:
+        """Per group: the k-th largest value, k = ceil(share·n) (inf for empty groups)."""
+        k = np.ceil(self.count * share).astype(np.int64)
+        ok = (k >= 1) & (self.count > 0) & (k <= self.count)
+        if not len(self.values):
+            return np.full(len(self.count), np.inf)
+        idx = np.clip(self.start + np.maximum(k, 1) - 1, 0, len(self.values) - 1)
+        return np.where(ok, self.values[idx], np.inf)
+
+    def linear_quantile(self, p: float) -> FloatArray:
+        """Per group: numpy 'linear' quantile p (values are sorted descending here)."""
+        n = self.count
+        if not len(self.values):
+            return np.full(len(n), np.nan)
+        h = (n - 1) * p
+        lo = np.floor(h).astype(np.int64)
+        frac = h - lo
+        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+        last = len(self.values) - 1
+        # ascending position i is descending position n-1-i
+        va = self.values[np.clip(self.start + n - 1 - lo, 0, last)]
+        vb = self.values[np.clip(self.start + n - 1 - hi, 0, last)]
+        return np.where(n > 0, va + frac * (vb - va), np.nan)
+
+
+def _groups(df: pd.DataFrame) -> tuple[npt.NDArray[np.int64], int]:
+    """Integer id of each row's (level, year, category) group; a ``group`` column wins."""
+    if "group" in df:
+        codes = df["group"].to_numpy(dtype=np.int64)
+    else:
+        codes = df.groupby(GROUP, sort=False, observed=True).ngroup().to_numpy().astype(np.int64)
+    return codes, int(codes.max()) + 1 if len(codes) else 0
+
+
+def _half_width(df: pd.DataFrame, m: Methodology) -> FloatArray:
+    """Per row: half-width of the employment noise (wider for uncertain cells)."""
+    uncertain = df["uncertain_share"].fillna(0).to_numpy(dtype=np.float64)
+    return m.confidence_noise + (m.confidence_noise_flagged - m.confidence_noise) * uncertain
+
+
+def _certain(low: FloatArray, high: FloatArray, cut_low: FloatArray, cut_high: FloatArray) -> BoolArray:
+    """A criterion ``value >= cut and value > 0`` that no draw can flip.
+
+    ``low``/``high`` bound the perturbed value, ``cut_low``/``cut_high`` the perturbed cut.
+    """
+    always = (low >= cut_high) & (low > 0)
+    never = ~(high >= cut_low) | ~(high > 0)  # NaN compares False: never met
+    return np.asarray(always | never)
+
+
+def _col(df: pd.DataFrame, name: str) -> FloatArray:
+    return df[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def star_confidence(df: pd.DataFrame, method: str, m: Methodology) -> FloatArray:
+    """Confidence of ``stars`` (eco-classic, panorama) or ``strong`` (uscmp-strong) per row.
+
+    *df* holds the rated clusters of one scheme: ``employment, establishments, lq,
+    share_region, wage_per_employee, uncertain_share``, the method's criteria and ``stars``,
+    and either ``level, year, category`` or an integer ``group`` id of that triple; for
+    ``uscmp-strong`` a boolean ``traded`` column (or ``category`` and ``attrs['traded']``).
+
+    Rows whose every criterion lies beyond the reach of all perturbations are not drawn:
+    their confidence is exactly 1.
+    """
+    if len(df) == 0:
+        return np.zeros(0)
+    rng = np.random.default_rng(m.seed)
+    group, n_groups = _groups(df)
+    jitter = rng.uniform(-m.confidence_share_jitter, m.confidence_share_jitter,
+                         size=m.confidence_draws)
+    if method == "uscmp-strong":
+        return _uscmp(df, m, group, n_groups, jitter, rng)
+    return _stars(df, method, m, group, n_groups, jitter, rng)
+
+
+def _stars(df: pd.DataFrame, method: str, m: Methodology, group: IntArray, n_groups: int,
+           jitter: FloatArray, rng: np.random.Generator) -> FloatArray:
+    positive, j = m.population == "positive", m.confidence_share_jitter
+    a = _half_width(df, m)
+    e, lq = _col(df, "employment"), _col(df, "lq")
+    wage = method != "eco-classic"
+    v3 = _col(df, "wage_per_employee" if wage else "share_region")
+    share3 = m.productivity_share if wage else m.focus_share
+    size, third = (_Sorted.build(group, v, n_groups, positive) for v in (e, v3))
+    lo3, hi3 = (v3 / (1 + a), v3 / (1 - a)) if wage else (v3 * (1 - a), v3 * (1 + a))
+    lo_lq, hi_lq = m.confidence_lq_range
+    decided = (
+        _certain(e * (1 - a), e * (1 + a), size.kth_cut(m.size_share + j)[group],
+                 size.kth_cut(m.size_share - j)[group])
+        & _certain(lq * (1 - a), lq * (1 + a), np.full(len(df), lo_lq), np.full(len(df), hi_lq))
+        & _certain(lo3, hi3, third.kth_cut(share3 + j)[group], third.kth_cut(share3 - j)[group])
+    )
+    out = np.ones(len(df))
+    idx = np.flatnonzero(~decided)
+    g, ei, lqi, v3i, ai = group[idx], e[idx], lq[idx], v3[idx], a[idx]
+    base = df["stars"].to_numpy(dtype=np.int64)[idx]
+    dyn = (df["dynamism"].to_numpy(dtype=bool)[idx] if "dynamism" in df
+           else np.zeros(len(idx), bool)).astype(np.int64)
+    thresholds = rng.uniform(lo_lq, hi_lq, size=len(jitter))
+    same = np.zeros(len(idx))
+    for d, shift in enumerate(jitter):
+        f = 1.0 + (rng.random(len(idx)) * 2.0 - 1.0) * ai
+        e2, w3 = ei * f, (v3i / f if wage else v3i * f)
+        stars = ((e2 >= size.kth_cut(m.size_share + shift)[g]) & (e2 > 0)).astype(np.int64)
+        stars += (lqi * f >= thresholds[d]).astype(np.int64)
+        stars += ((w3 >= third.kth_cut(share3 + shift)[g]) & (w3 > 0)).astype(np.int64)
+        same += (stars + dyn) == base
+    out[idx] = same / len(jitter)
+    return out
+
+
+def _uscmp(df: pd.DataFrame, m: Methodology, group: IntArray, n_groups: int,
+           jitter: FloatArray, rng: np.random.Generator) -> FloatArray:
+    q_strong, _, _, _, q_floor = m.uscmp_quantiles
+    e, n, lq = _col(df, "employment"), _col(df, "establishments"), _col(df, "lq")
+    a = _half_width(df, m)
+    pos = e > 0
+    s_lq, s_e, s_n = (_Sorted.build(group, np.where(pos, v, np.nan), n_groups, False)
+                      for v in (lq, e, n))
+    traded = (df["traded"].to_numpy(dtype=bool) if "traded" in df
+              else df["category"].isin(df.attrs.get("traded", [])).to_numpy())
+    j = m.confidence_share_jitter
+    # never strong: not traded, LQ below 1 or below every perturbed LQ quantile, or too small
+    never = (~traded | ~(lq * (1 + a) >= 1) | ~(lq * (1 + a) >= s_lq.linear_quantile(q_strong - j)[group])
+             | ~(e * (1 + a) > s_e.linear_quantile(q_floor - j)[group])
+             | ~(n > s_n.linear_quantile(q_floor - j)[group]))
+    base = df["strong"].to_numpy(dtype=bool)
+    out = np.ones(len(df))
+    idx = np.flatnonzero(~(never & ~base))
+    g, ei, ni, lqi, ai, tr = group[idx], e[idx], n[idx], lq[idx], a[idx], traded[idx]
+    same = np.zeros(len(idx))
+    for shift in jitter:
+        f = 1.0 + (rng.random(len(idx)) * 2.0 - 1.0) * ai
+        floor = (ei * f > s_e.linear_quantile(q_floor + shift)[g]) & (
+            ni > s_n.linear_quantile(q_floor + shift)[g])
+        lq2 = lqi * f
+        strong = tr & floor & (lq2 >= s_lq.linear_quantile(q_strong + shift)[g]) & (lq2 >= 1)
+        same += strong == base[idx]
+    out[idx] = same / len(jitter)
+    return out

@@ -1,0 +1,130 @@
+"""Cluster indicators (methodology §3), as Ibis expressions run by the store's engine.
+
+For a cluster (region r x category c x year), with reference area A = the regions of the
+same NUTS level in the run and base B (``total`` or ``traded`` employment):
+
+- ``share_region = E(r,c)/E(r)``; ``share_ref = E(r,c)/E(c)``
+- ``lq = [E(r,c)/E_B(r)] / [E(c)/E_B]`` (published ECO49 for ``total``, CMP for ``traded``)
+- ``wage_per_employee = W(r,c)/E(r,c)`` (EOCIC productivity measure);
+  ``relative_wage = wage/[ΣW(c)/ΣE(c)]`` (RW_cat, our default)
+- ``growth_1y = E_t/E_{t-1} - 1``; ``growth_5y = (E_t/E_{t-5})^(1/5) - 1`` (NULL on a 0 base)
+- ``establishment_growth_1y = N_t/N_{t-1} - 1``
+
+The same expressions run on DuckDB (default) and on PySpark (the ``[spark]`` extra).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from clusterobs.core.methodology import Methodology
+
+INDICATOR_COLUMNS = (
+    "employment", "establishments", "wages", "share_region", "share_ref", "lq",
+    "wage_per_employee", "relative_wage", "growth_1y", "growth_5y", "establishment_growth_1y",
+)
+
+
+def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.NumericValue:
+    """num/den, NULL when den is 0 or NULL."""
+    return ibis.ifelse(den > 0, num / den, ibis.null())
+
+
+def cluster_indicators(
+    clusters: ir.Table,
+    region_totals: ir.Table,
+    methodology: Methodology,
+    traded: list[str] | None = None,
+    reference: ir.Table | None = None,
+) -> ir.Table:
+    """Add every §3 indicator to an aggregated cluster table.
+
+    Parameters
+    ----------
+    clusters:
+        Output of :func:`clusterobs.core.schemes.aggregate`.
+    region_totals:
+        ``region, level, year, employment_total, wages_total``: the regions' business-economy
+        totals (SBS: sections B-N excl. K plus S95).
+    methodology:
+        ``lq_base`` selects the LQ denominator.
+    traded:
+        The scheme's traded categories (needed for ``lq_base='traded'``).
+    reference:
+        Optional ``year, category, reference_share``: the reference share E(c)/E_B of a
+        wider area (e.g. the nation, for metropolitan areas as CMP does); by default the
+        reference area is all regions of the same level.
+
+    Examples
+    --------
+    The ECO test of methodology §4a: A (x 200, y 50, total 1,000), B (x 100, y 450, total 3,000)
+    gives LQ A-x = (200/1000)/(300/4000) = 2.667.
+
+    >>> import pandas as pd
+    >>> c = ibis.memtable(pd.DataFrame({"region": ["A", "A", "B", "B"], "level": 2, "year": 2014,
+    ...     "category": ["x", "y", "x", "y"], "employment": [200.0, 50, 100, 450],
+    ...     "establishments": 1.0, "wages": 1.0, "uncertain_share": 0.0}))
+    >>> r = ibis.memtable(pd.DataFrame({"region": ["A", "B"], "level": 2, "year": 2014,
+    ...     "employment_total": [1000.0, 3000], "wages_total": 1.0}))
+    >>> out = cluster_indicators(c, r, Methodology()).order_by(["region", "category"]).to_pandas()
+    >>> [round(v, 3) for v in out["lq"]]
+    [2.667, 0.4, 0.444, 1.2]
+    """
+    t = clusters.left_join(region_totals, ["region", "level", "year"]).select(
+        clusters, region_totals.employment_total, region_totals.wages_total
+    )
+    t = t.mutate(base_employment=_base(t, methodology, traded))
+    ref = ["level", "year", "category"]
+    # reference share over the regions where the category is observed, so that regions with a
+    # missing (confidential, not imputed) value do not bias E(c)/E_B downwards
+    observed_base = ibis.ifelse(t.employment.notnull(), t.base_employment, ibis.null())
+    t = t.mutate(
+        category_employment=t.employment.sum().over(group_by=ref),
+        category_base=observed_base.sum().over(group_by=ref),
+        category_wage=_ratio(t.wages.sum().over(group_by=ref) * 1e6,
+                             ibis.ifelse(t.wages.notnull(), t.employment, ibis.null())
+                             .sum().over(group_by=ref)),
+    )
+    if reference is not None:
+        t = t.left_join(reference, ["year", "category"]).select(t, reference.reference_share)
+    else:
+        t = t.mutate(reference_share=_ratio(t.category_employment, t.category_base))
+    t = t.mutate(
+        share_region=_ratio(t.employment, t.employment_total),
+        share_ref=_ratio(t.employment, t.category_employment),
+        lq=_ratio(_ratio(t.employment, t.base_employment), t.reference_share),
+        wage_per_employee=_ratio(t.wages * 1e6, t.employment),
+    )
+    t = t.mutate(relative_wage=_ratio(t.wage_per_employee, t.category_wage))
+    return _growth(t).drop("category_wage", "category_employment", "category_base",
+                           "base_employment", "reference_share")
+
+
+def _base(t: ir.Table, m: Methodology, traded: list[str] | None) -> ir.NumericValue:
+    """E_B(r) per row: total employment, or traded (local) employment of the region."""
+    if m.lq_base == "total":
+        return t.employment_total
+    if not traded:
+        return t.employment.sum().over(group_by=["region", "level", "year"])
+    is_traded = t.category.isin(traded)
+    group = ["region", "level", "year"]
+    traded_sum = ibis.ifelse(is_traded, t.employment, 0).sum().over(group_by=group)
+    local_sum = ibis.ifelse(is_traded, 0, t.employment).sum().over(group_by=group)
+    return ibis.ifelse(is_traded, traded_sum, local_sum)
+
+
+def _growth(t: ir.Table) -> ir.Table:
+    """1-year and 5-year growth within each region x category, only over exact year gaps."""
+    w = ibis.window(group_by=[t.region, t.level, t.category], order_by=t.year)
+    prev_year = t.year.lag().over(w)
+    prev_e = t.employment.lag().over(w)
+    prev_n = t.establishments.lag().over(w)
+    year5 = t.year.lag(5).over(w)
+    e5 = t.employment.lag(5).over(w)
+    consecutive = prev_year == t.year - 1
+    g1 = ibis.ifelse(consecutive & (prev_e > 0), t.employment / prev_e - 1, ibis.null())
+    n1 = ibis.ifelse(consecutive & (prev_n > 0), t.establishments / prev_n - 1, ibis.null())
+    g5 = ibis.ifelse((year5 == t.year - 5) & (e5 > 0),
+                     (t.employment / e5).pow(0.2) - 1, ibis.null())
+    return t.mutate(growth_1y=g1, growth_5y=g5, establishment_growth_1y=n1)

@@ -1,0 +1,10 @@
+"""The stages in order: fetch -> read -> validate -> load the store -> build -> report.
+
+Each stage is a function the CLI calls in a few lines; every stage writes through a
+:class:`~clusterobs.store.writer.StoreWriter`, so a failure leaves the store as it was.
+"""
+
+from clusterobs.pipeline.build import BuildReport, build
+from clusterobs.pipeline.load import LoadReport, fetch, load
+
+__all__ = ["BuildReport", "LoadReport", "build", "fetch", "load"]

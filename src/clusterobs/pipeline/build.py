@@ -1,0 +1,263 @@
+"""Build stage: region x industry base table, then indicators and ratings for every scheme.
+
+Order (methodology §5 then §3-§4): SBS observations -> ECO splitting of confidential cells
+(§5.2) -> NUTS harmonisation to the target version (§5.3) -> region totals -> per scheme:
+aggregation, indicators, eco-classic, panorama and (schemes with traded categories)
+uscmp-strong ratings with their confidence. Everything is written into a new copy of the
+store that replaces the old one only when the whole build succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+
+from clusterobs import __version__, config
+from clusterobs.core import confidence, imputation, indicators, nuts, stars
+from clusterobs.core.methodology import Methodology
+from clusterobs.core.schemes import Scheme, aggregate
+from clusterobs.errors import StoreError
+from clusterobs.pipeline.load import Progress
+from clusterobs.sources.schemes import builtin_schemes
+from clusterobs.store.writer import StoreWriter
+
+SBS = "sbs_r_nuts06_r2"
+#: SBS business-economy total: sections B-N excluding K, plus division S95 (methodology §3).
+TOTAL_INDUSTRIES = ("B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N", "S95")
+UNCERTAIN_FLAGS = "epsub"
+RATING_COLUMNS = ("size", "specialisation", "focus", "productivity", "dynamism",
+                  "strong", "strong10", "significant", "qualifying")
+
+
+@dataclass
+class BuildReport:
+    """What a build made: rows per table and timings per step."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    fingerprint: str = ""
+
+
+def build(
+    *,
+    store: Path | None = None,
+    methodology: Methodology | None = None,
+    schemes: dict[str, Scheme] | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Compute indicators and ratings for every NACE scheme into the store."""
+    m = methodology or Methodology()
+    schemes = schemes or {k: s for k, s in builtin_schemes().items() if s.classification == "NACE_R2"}
+    report = BuildReport(fingerprint=m.fingerprint)
+    clock = _Clock(report, progress)
+    with StoreWriter(store or config.store_path()) as writer:
+        con = writer.con
+        _require_loaded(con)
+        clock.step("base table")
+        base = region_industry(con, m)
+        _write(con, "region_industry", base)
+        totals = region_totals(base)
+        _write(con, "region_totals", totals)
+        engine = ibis.duckdb.from_connection(con)
+        for table in ("clusters", "ratings"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        for scheme in schemes.values():
+            clock.step(f"scheme {scheme.id}")
+            _build_scheme(con, engine, scheme, m)
+        clock.step("metadata")
+        _write_schemes(con, schemes)
+        _write_build_info(con, m, report)
+        for name in ("region_industry", "clusters", "ratings"):
+            report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+        clock.step("commit")
+        writer.commit()
+    clock.done()
+    return report
+
+
+class _Clock:
+    def __init__(self, report: BuildReport, progress: Progress | None) -> None:
+        self.report, self.progress = report, progress
+        self.name, self.t0, self.start = "", time.perf_counter(), time.perf_counter()
+
+    def step(self, name: str) -> None:
+        self.done()
+        self.name, self.t0 = name, time.perf_counter()
+        if self.progress:
+            self.progress(f"build: {name}")
+
+    def done(self) -> None:
+        if self.name:
+            self.report.seconds[self.name] = time.perf_counter() - self.t0
+        self.report.seconds["total"] = time.perf_counter() - self.start
+
+
+def _require_loaded(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute("SELECT count(*) FROM observations WHERE dataset = ?", [SBS]).fetchone()
+    if not row or not row[0]:
+        raise StoreError(f"the store holds no {SBS} observations: run `clusterobs data load` first")
+
+
+def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology) -> pd.DataFrame:
+    """SBS employment, establishments and wages per region (target NUTS version) x industry x year."""
+    obs = con.execute(
+        """SELECT region, industry, year::INTEGER AS year, measure, value, flag FROM observations
+           WHERE dataset = ? AND measure IN ('employment', 'establishments', 'wages')
+             AND NOT regexp_full_match(region, '[A-Z]{2}[0-9A-Z]*Z')""",
+        [SBS],
+    ).df()
+    obs["imputed"] = False
+    if m.impute_missing:
+        hierarchy = imputation.sbs_industry_hierarchy(obs["industry"].unique())
+        obs = imputation.split_missing(obs, hierarchy)
+    obs = obs[obs["value"].notna()]
+    crosswalk = con.execute("SELECT * FROM nuts_crosswalk").df()
+    obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
+    result = nuts.harmonise(obs[["region", "industry", "year", "measure", "value", "flag"]],
+                            crosswalk, m.nuts_version, weight=m.nuts_weight,
+                            keys=["industry", "year", "measure"], versions=(2006, 2010, 2013))
+    t = result.table
+    t["uncertain"] = t["nuts_converted"] | t["flag"].fillna("").str.contains(f"[{UNCERTAIN_FLAGS}i]")
+    wide = t.pivot_table(index=["region", "industry", "year"], columns="measure",
+                         values="value", aggfunc="first").reset_index()
+    unc = t.groupby(["region", "industry", "year"])["uncertain"].any().rename("uncertain")
+    wide = wide.join(unc, on=["region", "industry", "year"])
+    for col in ("employment", "establishments", "wages"):
+        if col not in wide:
+            wide[col] = np.nan
+    wide["level"] = wide["region"].str.len() - 2
+    wide["nuts_version"] = m.nuts_version
+    cols = ["region", "nuts_version", "level", "industry", "year", "employment", "establishments",
+            "wages", "uncertain"]
+    return wide[cols].sort_values(["region", "industry", "year"], ignore_index=True)
+
+
+def region_totals(base: pd.DataFrame) -> pd.DataFrame:
+    """Business-economy totals per region and year: Σ over :data:`TOTAL_INDUSTRIES`."""
+    sub = base[base["industry"].isin(TOTAL_INDUSTRIES)]
+    out = sub.groupby(["region", "level", "year"], as_index=False).agg(
+        employment_total=("employment", lambda s: s.sum(min_count=1)),
+        wages_total=("wages", lambda s: s.sum(min_count=1)),
+        establishments_total=("establishments", lambda s: s.sum(min_count=1)),
+    )
+    return out
+
+
+def _build_scheme(con: duckdb.DuckDBPyConnection, engine: ibis.BaseBackend, scheme: Scheme,
+                  m: Methodology) -> None:
+    base = engine.table("region_industry")
+    totals = engine.table("region_totals")
+    _write(con, "_mapping", scheme.mapping, temp=True)
+    mapping = engine.table("_mapping")
+    traded = scheme.traded_categories
+    clusters = aggregate(base, mapping)
+    ind = indicators.cluster_indicators(clusters, totals, m, traded)
+    if traded:
+        lq_traded = indicators.cluster_indicators(clusters, totals, m.with_(lq_base="traded"), traded)
+        ind = ind.left_join(lq_traded.select("region", "level", "year", "category",
+                                             lq_traded=lq_traded.lq),
+                            ["region", "level", "year", "category"]).select(ind, "lq_traded")
+    else:
+        ind = ind.mutate(lq_traded=ibis.null().cast("float64"))
+    ind = ind.mutate(scheme=ibis.literal(scheme.id)).drop("employment_total", "wages_total")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _indicators AS {ibis.to_sql(ind, dialect='duckdb')}")
+    con.execute("INSERT INTO clusters BY NAME SELECT * FROM _indicators" if _exists(con, "clusters")
+                else "CREATE TABLE clusters AS SELECT * FROM _indicators")
+    rated = engine.table("_indicators")
+    methods = ["eco-classic", "panorama"] + (["uscmp-strong"] if traded else [])
+    for method in methods:
+        _rate(con, rated, method, m, traded, scheme.id)
+    con.execute("DROP TABLE _indicators")
+
+
+def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                      [name]).fetchone()
+    return bool(row and row[0])
+
+
+def _rate(con: duckdb.DuckDBPyConnection, t: ibis.Table, method: str, m: Methodology,
+          traded: list[str], scheme_id: str) -> None:
+    """Rate one scheme's clusters by one method, with confidence, into ``ratings``.
+
+    The rated rows stay in DuckDB; only numeric columns travel to numpy for the
+    confidence draws, and come back joined on a row number.
+    """
+    if method == "eco-classic":
+        out = stars.eco_classic(t, m)
+    elif method == "panorama":
+        out = stars.panorama(t, m)
+    else:
+        out = stars.uscmp_strong(t.mutate(lq=t.lq_traded), m, traded)
+    present = [c for c in RATING_COLUMNS if c in out.columns]
+    level = "rating_level" if "rating_level" in out.columns else "NULL::VARCHAR AS rating_level"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rated AS
+        SELECT row_number() OVER () AS _row,
+               dense_rank() OVER (ORDER BY level, year, category) - 1 AS "group", *
+        FROM ({ibis.to_sql(out, dialect="duckdb")})""")
+    numeric = ["_row", "group", "stars", "employment", "establishments", "lq", "share_region",
+               "wage_per_employee", "uncertain_share", *present]
+    frame = con.sql(f"""SELECT {", ".join(f'"{c}"' for c in numeric)},
+                        category IN (SELECT unnest(?::VARCHAR[])) AS traded FROM _rated""",
+                    params=[traded]).to_arrow_table().to_pandas()
+    conf = pd.DataFrame({"_row": frame["_row"],
+                         "confidence": confidence.star_confidence(frame, method, m)})
+    flags = ", ".join(f"{c}::BOOLEAN AS {c}" if c in present else f"NULL::BOOLEAN AS {c}"
+                      for c in RATING_COLUMNS)
+    con.register("_conf", conf)
+    try:
+        select = f"""SELECT '{scheme_id}' AS scheme, '{method}' AS method, region, level, year,
+                        category, stars, c.confidence, {level}, {flags}
+                     FROM _rated JOIN _conf AS c USING (_row)"""
+        con.execute(f"INSERT INTO ratings BY NAME {select}" if _exists(con, "ratings")
+                    else f"CREATE TABLE ratings AS {select}")
+    finally:
+        con.unregister("_conf")
+        con.execute("DROP TABLE _rated")
+
+
+def _write(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, temp: bool = False) -> None:
+    con.register("_frame", df)
+    try:
+        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def _append(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
+    con.register("_frame", df)
+    try:
+        if _exists(con, name):
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _frame")
+        else:
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def _write_schemes(con: duckdb.DuckDBPyConnection, schemes: dict[str, Scheme]) -> None:
+    meta = pd.DataFrame([{"scheme": s.id, "version": s.version, "title": s.title,
+                          "classification": s.classification, "partitioning": s.partitioning}
+                         for s in schemes.values()])
+    cats = pd.concat([s.categories.assign(scheme=s.id) for s in schemes.values()], ignore_index=True)
+    cats["traded"] = cats["traded"].astype("boolean")
+    weights = pd.concat([s.mapping.assign(scheme=s.id) for s in schemes.values()], ignore_index=True)
+    _write(con, "schemes", meta)
+    _write(con, "categories", cats[["scheme", "category", "category_name", "traded"]])
+    _write(con, "scheme_weights", weights[["scheme", "industry", "category", "weight"]])
+
+
+def _write_build_info(con: duckdb.DuckDBPyConnection, m: Methodology, report: BuildReport) -> None:
+    info = pd.DataFrame([{
+        "fingerprint": m.fingerprint, "methodology": json.dumps(m.to_dict()),
+        "code_version": __version__, "built_at": datetime.now(UTC).replace(tzinfo=None),
+    }])
+    _write(con, "build_info", info)

@@ -1,0 +1,1 @@
+"""Publications: Panorama, trends, scoreboard and region reports (context -> charts -> HTML/PDF)."""
