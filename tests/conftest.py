@@ -52,3 +52,18 @@ def isolated_var(tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CLUSTEROBS_MIRROR", str(mirror))
     monkeypatch.delenv("CLUSTEROBS_STORE", raising=False)
     return tmp_path / "var"
+
+
+@pytest.fixture(scope="session")
+def built_store(loaded_store: Path) -> Path:
+    """The loaded real-data store after `clusterobs build` (built once per session).
+
+    Tests must open it read-only (``clusterobs.store.reader.connect``) and never change it.
+    """
+    built = loaded_store.with_name("built.duckdb")
+    if not built.exists():
+        import shutil
+
+        shutil.copyfile(loaded_store, built)
+        pipeline.build(store=built)
+    return built

@@ -183,3 +183,64 @@ def validate_cmd(
                       "" if a.computed_true is None else f"{a.computed_true:,}",
                       "" if a.published_true is None else f"{a.published_true:,}")
     console.print(table)
+
+
+EXPORT_FORMATS = ("csv", "parquet", "xlsx")
+
+
+@app.command("export")
+@friendly
+def export_cmd(
+    table: Annotated[str, typer.Option(help="Table to export: clusters.")] = "clusters",
+    scheme: Annotated[str, typer.Option(help="Category scheme id.")] = "eu-clusters",
+    method: Annotated[str, typer.Option(help="Rating method: eco-classic, panorama, uscmp-strong.")] = "eco-classic",
+    year: Annotated[int | None, typer.Option(help="Only this data year.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or xlsx.")] = "csv",
+    out: Annotated[str, typer.Option(help="Output file.")] = "clusters.csv",
+) -> None:
+    """Write a tidy table of the store to a file."""
+    from pathlib import Path
+
+    from clusterobs.reports import downloads
+
+    if fmt not in EXPORT_FORMATS:
+        raise typer.BadParameter(f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
+    with reader.connect(config.store_path()) as con:
+        if table != "clusters":
+            raise typer.BadParameter(f"--table {table!r}: expected clusters")
+        frame = reader.clusters(con, scheme, method, year=year)
+    path = downloads.write_table(frame.drop(columns=["rating_level"] if method != "panorama" else []),
+                                 Path(out), fmt)
+    console.print(f"wrote {len(frame):,} rows to {path}")
+
+
+@app.command("serve")
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the portal (development server; see docs/deploy.md for gunicorn)."""
+    from django.core.management import call_command
+
+    _django()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+@app.command("manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command, e.g. `clusterobs manage check --deploy`."""
+    from django.core.management import execute_from_command_line
+
+    _django()
+    execute_from_command_line(["clusterobs manage", *ctx.args])
+
+
+def _django() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clusterobs.portal.settings")
+    django.setup()

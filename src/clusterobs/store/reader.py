@@ -73,3 +73,73 @@ def load_issues(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     cur = con.execute("SELECT * FROM load_issues ORDER BY dataset, kind, cells DESC, code")
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+#: criteria columns of each rating method, in export order (methodology §4)
+METHOD_CRITERIA = {
+    "eco-classic": ("size", "specialisation", "focus"),
+    "panorama": ("size", "specialisation", "productivity", "dynamism"),
+    "uscmp-strong": ("strong", "strong10", "significant", "qualifying"),
+}
+CLUSTER_COLUMNS = (
+    "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
+    "employment", "establishments", "wages", "share_region", "share_ref", "lq",
+    "wage_per_employee", "growth_1y", "growth_5y", "stars", "stars_confidence",
+)
+
+
+def clusters(
+    con: duckdb.DuckDBPyConnection,
+    scheme: str,
+    method: str,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    category: str | None = None,
+    level: int | None = None,
+    min_stars: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Any:
+    """The tidy cluster table (indicators + one method's rating), filtered; a pandas DataFrame.
+
+    This is the one data path of ``clusterobs export``, the portal's tables and the API.
+    """
+    if method not in METHOD_CRITERIA:
+        raise StoreError(f"unknown method {method!r}: expected one of {', '.join(METHOD_CRITERIA)}")
+    if not has_table(con, "ratings"):
+        raise StoreError("the store has no ratings yet: run `clusterobs build`")
+    criteria = ", ".join(f"r.{c}" for c in METHOD_CRITERIA[method])
+    where, params = ["c.scheme = ?", "r.method = ?"], [scheme, method]
+    for column, value in (("c.year", year), ("c.region", region), ("c.category", category),
+                          ("c.level", level)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if min_stars is not None:
+        where.append("r.stars >= ?")
+        params.append(min_stars)
+    page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    sql = f"""
+        SELECT c.region, coalesce(g.name, c.region) AS region_name, c.level AS nuts_level,
+               c.scheme, c.category, k.category_name, c.year::INTEGER AS year,
+               c.employment, c.establishments, c.wages, c.share_region, c.share_ref, c.lq,
+               c.wage_per_employee, c.growth_1y, c.growth_5y, r.stars::INTEGER AS stars,
+               r.confidence AS stars_confidence, r.rating_level, {criteria}
+        FROM clusters c
+        JOIN ratings r USING (scheme, region, level, year, category)
+        JOIN categories k USING (scheme, category)
+        LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = c.nuts_version_
+        WHERE {' AND '.join(where)}
+        ORDER BY c.year DESC, c.region, c.category {page}"""
+    return con.execute(sql.replace("c.nuts_version_", str(_nuts_version(con))), params).df()
+
+
+def _nuts_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The NUTS version of the built results (from the build's methodology)."""
+    row = con.execute("SELECT methodology FROM build_info").fetchone() if has_table(con, "build_info") else None
+    if not row:
+        return 2016
+    import json
+
+    return int(json.loads(row[0]).get("nuts_version", 2016))
