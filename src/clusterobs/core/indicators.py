@@ -115,16 +115,21 @@ def _base(t: ir.Table, m: Methodology, traded: list[str] | None) -> ir.NumericVa
 
 
 def _growth(t: ir.Table) -> ir.Table:
-    """1-year and 5-year growth within each region x category, only over exact year gaps."""
-    w = ibis.window(group_by=[t.region, t.level, t.category], order_by=t.year)
-    prev_year = t.year.lag().over(w)
-    prev_e = t.employment.lag().over(w)
-    prev_n = t.establishments.lag().over(w)
-    year5 = t.year.lag(5).over(w)
-    e5 = t.employment.lag(5).over(w)
-    consecutive = prev_year == t.year - 1
-    g1 = ibis.ifelse(consecutive & (prev_e > 0), t.employment / prev_e - 1, ibis.null())
-    n1 = ibis.ifelse(consecutive & (prev_n > 0), t.establishments / prev_n - 1, ibis.null())
-    g5 = ibis.ifelse((year5 == t.year - 5) & (e5 > 0),
-                     (t.employment / e5).pow(0.2) - 1, ibis.null())
-    return t.mutate(growth_1y=g1, growth_5y=g5, establishment_growth_1y=n1)
+    """1-year and 5-year growth within each region x category, matched on exact years.
+
+    A self-join on ``year - 1`` and ``year - 5`` (not a row lag), so a missing year never
+    turns a 2-year change into a "1-year" one.
+    """
+    keys = ["region", "level", "category"]
+    past = t.select(*keys, year=t.year, past_employment=t.employment,
+                    past_establishments=t.establishments)
+    one = past.mutate(year=past.year + 1)
+    five = past.select(*keys, year=past.year + 5, employment_5=past.past_employment)
+    j = t.left_join(one, [*keys, "year"]).select(t, one.past_employment, one.past_establishments)
+    j = j.left_join(five, [*keys, "year"]).select(j, five.employment_5)
+    g1 = ibis.ifelse(j.past_employment > 0, j.employment / j.past_employment - 1, ibis.null())
+    n1 = ibis.ifelse(j.past_establishments > 0, j.establishments / j.past_establishments - 1,
+                     ibis.null())
+    g5 = ibis.ifelse(j.employment_5 > 0, (j.employment / j.employment_5).pow(0.2) - 1, ibis.null())
+    return j.mutate(growth_1y=g1, growth_5y=g5, establishment_growth_1y=n1).drop(
+        "past_employment", "past_establishments", "employment_5")

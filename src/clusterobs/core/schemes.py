@@ -87,7 +87,7 @@ class Scheme:
         if len(bad):
             row = bad.iloc[0]
             raise SchemeError(
-                f"scheme {self.id}: weight {row['weight']!r} of industry {row['industry']} in "
+                f"scheme {self.id}: weight {float(row['weight'])!r} of industry {row['industry']} in "
                 f"category {row['category']} is outside (0, 1] ({len(bad)} such rows)"
             )
         dup = m[m.duplicated(["industry", "category"])]

@@ -4,7 +4,7 @@ Each stage is a function the CLI calls in a few lines; every stage writes throug
 :class:`~clusterobs.store.writer.StoreWriter`, so a failure leaves the store as it was.
 """
 
-from clusterobs.pipeline.build import BuildReport, build
-from clusterobs.pipeline.load import LoadReport, fetch, load
+from clusterobs.pipeline.builder import BuildReport, build
+from clusterobs.pipeline.loader import LoadReport, fetch, load
 
 __all__ = ["BuildReport", "LoadReport", "build", "fetch", "load"]

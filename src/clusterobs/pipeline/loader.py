@@ -90,7 +90,7 @@ def load(
             first = next(k for k, v in report.unknown.items() if v)
             codes = [c for c, _ in report.unknown[first]]
             raise UnknownCodeError(
-                f"{len(codes)} unknown {first.replace('_', ' ')} codes (e.g. {', '.join(codes[:5])}); "
+                f"{len(codes)} {first.replace('_', ' ')} codes (e.g. {', '.join(codes[:5])}); "
                 "the store is unchanged (--strict)",
                 codes=codes,
             )

@@ -25,7 +25,7 @@ from clusterobs.core import confidence, imputation, indicators, nuts, stars
 from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate
 from clusterobs.errors import StoreError
-from clusterobs.pipeline.load import Progress
+from clusterobs.pipeline.loader import Progress
 from clusterobs.sources.schemes import builtin_schemes
 from clusterobs.store.writer import StoreWriter
 
