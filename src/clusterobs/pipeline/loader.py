@@ -122,19 +122,20 @@ def _load_eurostat(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Pa
     measure_dims = [d for d in header.dims
                     if d not in {layout["region"], layout["industry"], *_IGNORED_DIMS}]
     measure_sql = " || '.' || ".join(measure_dims) or "'value'"
-    known = ", ".join(f"('{k}', '{v}')" for k, v in eurostat.MEASURES.items())
+    named = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in eurostat.MEASURES.items())
     industry = layout["industry"] or "NULL"
     con.execute("DELETE FROM observations WHERE dataset = ?", [ds.id])
     con.execute(
         f"""INSERT INTO observations
-        SELECT ?, {layout['region']}, ?, {industry}, ?, year, coalesce(m.name, {measure_sql}),
-               value, flag, line
-        FROM _parsed LEFT JOIN (VALUES {known}) AS m(code, name) ON m.code = ({measure_sql})
+        SELECT ?, {layout['region']}, ?, {industry}, ?, year,
+               CASE {measure_sql} {named} ELSE {measure_sql} END, value, flag, line
+        FROM _parsed
         WHERE year IS NOT NULL AND (value IS NOT NULL OR flag IS NOT NULL)""",
         [ds.id, layout["nuts_version"], layout["classification"]],
     )
     row = con.execute("SELECT count(*) FROM observations WHERE dataset = ?", [ds.id]).fetchone()
-    con.execute("DROP TABLE _parsed")
+    for name in ("VIEW _parsed", "VIEW _parsed_cells", "TABLE _tsv_raw", "TABLE _sdmx_raw"):
+        con.execute(f"DROP {name.split()[0]} IF EXISTS {name.split()[1]}")
     return int(row[0]) if row else 0
 
 

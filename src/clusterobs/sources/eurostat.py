@@ -128,11 +128,13 @@ def parse_tsv_header(first_line: str, path: Path) -> TsvHeader:
 
 
 def load_bulk_tsv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> TsvHeader:
-    """Parse a Eurostat bulk TSV file into the temporary table *relation* of *con*.
+    """Parse and check a Eurostat bulk TSV file; *relation* becomes a view of its cells.
 
-    The table has one column per dimension (lower case), then ``period``, ``year``
+    The view has one column per dimension (lower case), then ``period``, ``year``
     (NULL for sub-annual periods), ``value`` (DOUBLE, NULL for ``:``), ``flag`` (letters,
-    NULL when none) and ``line``.
+    NULL when none) and ``line``. The file is read once into a wide temporary table; the
+    view unpivots it lazily, so checking every cell and inserting the rows are two
+    streaming passes with no long intermediate table.
 
     Raises
     ------
@@ -157,6 +159,8 @@ def load_bulk_tsv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> 
     _check_keys(con, header, path)
     _unpivot(con, header, relation)
     _check_cells(con, relation, path)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {relation} AS "
+                f"SELECT * EXCLUDE (token, cell) FROM {relation}_cells")
     return header
 
 
@@ -211,12 +215,14 @@ def _check_keys(con: duckdb.DuckDBPyConnection, header: TsvHeader, path: Path) -
 
 
 def _unpivot(con: duckdb.DuckDBPyConnection, header: TsvHeader, relation: str) -> None:
+    """Create the view ``<relation>_cells``: one row per cell, value and flag split."""
     dims = ", ".join(f"k[{i + 1}] AS {sql_ident(d)}" for i, d in enumerate(header.dims))
     positions = ", ".join(f"p{i}" for i in range(len(header.periods)))
-    periods = ", ".join(f"('p{i}', '{p}')" for i, p in enumerate(header.periods))
-    con.execute(f"DROP TABLE IF EXISTS {relation}")
+    period = "CASE pos " + " ".join(f"WHEN 'p{i}' THEN '{p}'" for i, p in enumerate(header.periods)) + " END"
+    year = "CASE pos " + " ".join(
+        f"WHEN 'p{i}' THEN {int(p)}" for i, p in enumerate(header.periods) if len(p) == 4) + " END"
     con.execute(
-        f"""CREATE TEMP TABLE {relation} AS
+        f"""CREATE OR REPLACE TEMP VIEW {relation}_cells AS
         WITH u AS (
           UNPIVOT (SELECT line, string_split(key, ',') AS k, * EXCLUDE (line, key) FROM _tsv_raw)
           ON {positions} INTO NAME pos VALUE cell
@@ -228,13 +234,11 @@ def _unpivot(con: duckdb.DuckDBPyConnection, header: TsvHeader, relation: str) -
                  CASE WHEN sp = 0 THEN NULL ELSE trim(c[sp + 1:]) END AS flag
           FROM v
         )
-        SELECT {dims}, p.period,
-               CASE WHEN length(p.period) = 4 THEN CAST(p.period AS INTEGER) END AS year,
+        SELECT {dims}, {period} AS period, ({year})::INTEGER AS year,
                CASE WHEN token IN ('', ':') THEN NULL ELSE TRY_CAST(token AS DOUBLE) END AS value,
-               flag, line, token, c AS cell
-        FROM w JOIN (VALUES {periods}) AS p(pos, period) USING (pos)"""
+               flag, line::INTEGER AS line, token, c AS cell
+        FROM w"""
     )
-    con.execute("DROP TABLE _tsv_raw")
 
 
 def _check_cells(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> None:
@@ -243,7 +247,7 @@ def _check_cells(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> N
         f"""SELECT line, period, cell, flag,
                    token NOT IN ('', ':') AND value IS NULL AS not_number,
                    count(*) OVER () AS n
-            FROM {relation}
+            FROM {relation}_cells
             WHERE (token NOT IN ('', ':') AND value IS NULL)
                OR (flag IS NOT NULL AND NOT regexp_full_match(flag, '[{known}]+'))
             ORDER BY line, period LIMIT 1"""
@@ -258,8 +262,6 @@ def _check_cells(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> N
             msg = (f"unknown flag {flag!r} in column {period}: expected letters of "
                    f"'{known}' (Eurostat flags){more}")
         raise DataError(msg, path=str(path), line=int(line))
-    con.execute(f"ALTER TABLE {relation} DROP COLUMN token")
-    con.execute(f"ALTER TABLE {relation} DROP COLUMN cell")
 
 
 def sql_ident(name: str) -> str:

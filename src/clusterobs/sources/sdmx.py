@@ -99,7 +99,7 @@ def _materialise(
         flag = f"CASE WHEN {conf} IN ('C', 'D') AND coalesce({flag}, '') NOT LIKE '%c%' THEN coalesce({flag}, '') || 'c' ELSE {flag} END"
     value = f"trim({col['obs_value']})"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {relation} AS
+        f"""CREATE OR REPLACE TEMP VIEW {relation}_cells AS
         SELECT {dim_sql}, {_code(col['time_period'])} AS period,
                CASE WHEN regexp_full_match({_code(col['time_period'])}, '\\d{{4}}')
                     THEN CAST({_code(col['time_period'])} AS INTEGER) END AS year,
@@ -109,14 +109,13 @@ def _materialise(
                {value} AS cell
         FROM _sdmx_raw"""
     )
-    con.execute("DROP TABLE _sdmx_raw")
 
 
 def _check(con: duckdb.DuckDBPyConnection, relation: str, dims: list[str], path: Path) -> None:
     known = "".join(sorted(KNOWN_FLAGS))
     bad = con.execute(
         f"""SELECT line, cell, flag, value IS NULL AND coalesce(cell, '') NOT IN ('', ':')
-            FROM {relation}
+            FROM {relation}_cells
             WHERE (value IS NULL AND coalesce(cell, '') NOT IN ('', ':'))
                OR (flag IS NOT NULL AND NOT regexp_full_match(flag, '[{known}]+'))
             ORDER BY line LIMIT 1"""
@@ -129,7 +128,7 @@ def _check(con: duckdb.DuckDBPyConnection, relation: str, dims: list[str], path:
         raise DataError(msg, path=str(path), line=int(bad[0]))
     keys = ", ".join([*(sql_ident(d) for d in dims), "period"])
     dup = con.execute(
-        f"""SELECT list(line ORDER BY line) FROM {relation} GROUP BY {keys}
+        f"""SELECT list(line ORDER BY line) FROM {relation}_cells GROUP BY {keys}
             HAVING count(*) > 1 ORDER BY min(line) LIMIT 1"""
     ).fetchone()
     if dup:
@@ -139,4 +138,4 @@ def _check(con: duckdb.DuckDBPyConnection, relation: str, dims: list[str], path:
             path=str(path),
             line=int(dup[0][1]),
         )
-    con.execute(f"ALTER TABLE {relation} DROP COLUMN cell")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT * EXCLUDE (cell) FROM {relation}_cells")

@@ -1,0 +1,21 @@
+"""Run every benchmark and write docs/benchmarks.md (`make bench`)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.trends_bench", "bench.portal_bench"]
+
+
+def main(names: list[str]) -> None:
+    for name in names or BENCHMARKS:
+        try:
+            module = importlib.import_module(name if name.startswith("bench.") else f"bench.{name}")
+        except ModuleNotFoundError as exc:
+            print(f"{name}: not available ({exc})")
+            continue
+        print(f"{name}: {module.main()}")
+
+
+main(sys.argv[1:])
