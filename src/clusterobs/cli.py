@@ -151,6 +151,18 @@ def main() -> None:
     app()
 
 
+def _register_subcommands() -> None:
+    """Command groups kept in their own modules (each a few lines per command)."""
+    try:
+        from clusterobs.cli_panorama import panorama_app
+    except ModuleNotFoundError:  # pragma: no cover - during development of the module
+        return
+    app.add_typer(panorama_app, name="panorama")
+
+
+_register_subcommands()
+
+
 @app.command("build")
 @friendly
 def build_cmd() -> None:

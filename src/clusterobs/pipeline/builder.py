@@ -52,8 +52,13 @@ def build(
     methodology: Methodology | None = None,
     schemes: dict[str, Scheme] | None = None,
     progress: Progress | None = None,
+    max_year: int | None = None,
 ) -> BuildReport:
-    """Compute indicators and ratings for every NACE scheme into the store."""
+    """Compute indicators and ratings for every NACE scheme into the store.
+
+    ``max_year`` limits the data to years up to it (a Panorama edition "with data up to
+    2013" is built from the same store as one with data up to 2015).
+    """
     m = methodology or Methodology()
     schemes = schemes or {k: s for k, s in builtin_schemes().items() if s.classification == "NACE_R2"}
     report = BuildReport(fingerprint=m.fingerprint)
@@ -62,7 +67,7 @@ def build(
         con = writer.con
         _require_loaded(con)
         clock.step("base table")
-        base = region_industry(con, m)
+        base = region_industry(con, m, max_year)
         _write(con, "region_industry", base)
         totals = region_totals(base)
         _write(con, "region_totals", totals)
@@ -106,13 +111,14 @@ def _require_loaded(con: duckdb.DuckDBPyConnection) -> None:
         raise StoreError(f"the store holds no {SBS} observations: run `clusterobs data load` first")
 
 
-def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology) -> pd.DataFrame:
+def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
+                    max_year: int | None = None) -> pd.DataFrame:
     """SBS employment, establishments and wages per region (target NUTS version) x industry x year."""
     obs = con.execute(
         """SELECT region, industry, year::INTEGER AS year, measure, value, flag FROM observations
            WHERE dataset = ? AND measure IN ('employment', 'establishments', 'wages')
-             AND NOT regexp_full_match(region, '[A-Z]{2}[0-9A-Z]*Z')""",
-        [SBS],
+             AND NOT regexp_full_match(region, '[A-Z]{2}[0-9A-Z]*Z') AND year <= ?""",
+        [SBS, max_year or 9999],
     ).df()
     obs["imputed"] = False
     if m.impute_missing:
@@ -121,9 +127,13 @@ def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology) -> pd.DataFr
     obs = obs[obs["value"].notna()]
     crosswalk = con.execute("SELECT * FROM nuts_crosswalk").df()
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
+    # only real regions of the target version (the JRC table has artefacts such as 'UKN1')
+    targets = {r[0] for r in con.execute(
+        "SELECT region FROM regions WHERE nuts_version = ?", [m.nuts_version]).fetchall()}
     result = nuts.harmonise(obs[["region", "industry", "year", "measure", "value", "flag"]],
                             crosswalk, m.nuts_version, weight=m.nuts_weight,
-                            keys=["industry", "year", "measure"], versions=(2006, 2010, 2013))
+                            keys=["industry", "year", "measure"], versions=(2006, 2010, 2013),
+                            valid_targets=targets or None)
     t = result.table
     t["uncertain"] = t["nuts_converted"] | t["flag"].fillna("").str.contains(f"[{UNCERTAIN_FLAGS}i]")
     wide = t.pivot_table(index=["region", "industry", "year"], columns="measure",
@@ -258,6 +268,7 @@ def _write_schemes(con: duckdb.DuckDBPyConnection, schemes: dict[str, Scheme]) -
 def _write_build_info(con: duckdb.DuckDBPyConnection, m: Methodology, report: BuildReport) -> None:
     info = pd.DataFrame([{
         "fingerprint": m.fingerprint, "methodology": json.dumps(m.to_dict()),
+        "max_year": int(con.execute("SELECT max(year) FROM region_industry").fetchone()[0]),  # type: ignore[index]
         "code_version": __version__, "built_at": datetime.now(UTC).replace(tzinfo=None),
     }])
     _write(con, "build_info", info)
