@@ -142,8 +142,14 @@ def setup() -> None:
         missing = catalog.core_ids()
     if missing:
         data_load(missing, strict=False)
-    else:
-        console.print(f"store {path} is loaded")
+    with reader.connect(path) as con:
+        built = reader.has_table(con, "ratings")
+        scored = reader.has_table(con, "scoreboard_scores")
+    if missing or not built:
+        build_cmd()
+    if (missing or not scored) and config.mirror_dir() is not None:
+        scoreboard_cmd(None)
+    console.print(f"store {path} is ready")
 
 
 def main() -> None:
@@ -174,6 +180,27 @@ def build_cmd() -> None:
         table.add_row(name, f"{n:,}")
     console.print(table)
     console.print("steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items()))
+
+
+@app.command("scoreboard")
+@friendly
+def scoreboard_cmd(
+    year: Annotated[int | None, typer.Option(help="Scoreboard year (default: latest year with good SBS coverage).")] = None,
+) -> None:
+    """Compute the Regional Ecosystem Scoreboard into the store (methodology §8)."""
+    from clusterobs.pipeline.scoreboard import build_scoreboard
+    from clusterobs.store.writer import StoreWriter
+
+    mirror = config.mirror_dir()
+    if mirror is None:
+        raise ClusterObsError("the scoreboard reads indicator files from the mirror: set CLUSTEROBS_MIRROR")
+    with StoreWriter(config.store_path()) as writer:
+        rows = build_scoreboard(writer.con, mirror, year)
+        writer.commit()
+    table = Table("table", "rows", title="Scoreboard")
+    for name, n in rows.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
 
 
 @app.command("validate")

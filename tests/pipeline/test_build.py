@@ -103,12 +103,15 @@ def test_interrupted_build_leaves_the_store_intact(built_store: Path, tmp_path: 
     before = store.read_bytes()
     calls = []
 
-    def halfway(con, engine, scheme, m):
-        calls.append(scheme.id)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
+    real = builder._rate
 
-    monkeypatch.setattr(builder, "_build_scheme", halfway)
+    def halfway(con, t, method, m, traded):
+        calls.append(method)
+        if len(calls) == 2:  # after the first method's ratings were written
+            raise KeyboardInterrupt
+        real(con, t, method, m, traded)
+
+    monkeypatch.setattr(builder, "_rate", halfway)
     with pytest.raises(KeyboardInterrupt):
         pipeline.build(store=store)
     assert store.read_bytes() == before

@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from clusterobs.core.methodology import Methodology
+from clusterobs.core.tables import keys
 
 INDICATOR_COLUMNS = (
     "employment", "establishments", "wages", "share_region", "share_ref", "lq",
@@ -75,7 +76,7 @@ def cluster_indicators(
         clusters, region_totals.employment_total, region_totals.wages_total
     )
     t = t.mutate(base_employment=_base(t, methodology, traded))
-    ref = ["level", "year", "category"]
+    ref = keys(t, "level", "year", "category")
     # reference share over the regions where the category is observed, so that regions with a
     # missing (confidential, not imputed) value do not bias E(c)/E_B downwards
     observed_base = ibis.ifelse(t.employment.notnull(), t.base_employment, ibis.null())
@@ -87,7 +88,8 @@ def cluster_indicators(
                              .sum().over(group_by=ref)),
     )
     if reference is not None:
-        t = t.left_join(reference, ["year", "category"]).select(t, reference.reference_share)
+        on = keys(reference, "year", "category")
+        t = t.left_join(reference, on).select(t, reference.reference_share)
     else:
         t = t.mutate(reference_share=_ratio(t.category_employment, t.category_base))
     t = t.mutate(
@@ -105,10 +107,13 @@ def _base(t: ir.Table, m: Methodology, traded: list[str] | None) -> ir.NumericVa
     """E_B(r) per row: total employment, or traded (local) employment of the region."""
     if m.lq_base == "total":
         return t.employment_total
-    if not traded:
-        return t.employment.sum().over(group_by=["region", "level", "year"])
-    is_traded = t.category.isin(traded)
-    group = ["region", "level", "year"]
+    group = keys(t, "region", "level", "year")
+    if "traded" in t.columns:
+        is_traded = t.traded.fill_null(False)
+    elif traded:
+        is_traded = t.category.isin(traded)
+    else:
+        return t.employment.sum().over(group_by=group)
     traded_sum = ibis.ifelse(is_traded, t.employment, 0).sum().over(group_by=group)
     local_sum = ibis.ifelse(is_traded, 0, t.employment).sum().over(group_by=group)
     return ibis.ifelse(is_traded, traded_sum, local_sum)
@@ -120,13 +125,13 @@ def _growth(t: ir.Table) -> ir.Table:
     A self-join on ``year - 1`` and ``year - 5`` (not a row lag), so a missing year never
     turns a 2-year change into a "1-year" one.
     """
-    keys = ["region", "level", "category"]
-    past = t.select(*keys, year=t.year, past_employment=t.employment,
+    by = keys(t, "region", "level", "category")
+    past = t.select(*by, year=t.year, past_employment=t.employment,
                     past_establishments=t.establishments)
     one = past.mutate(year=past.year + 1)
-    five = past.select(*keys, year=past.year + 5, employment_5=past.past_employment)
-    j = t.left_join(one, [*keys, "year"]).select(t, one.past_employment, one.past_establishments)
-    j = j.left_join(five, [*keys, "year"]).select(j, five.employment_5)
+    five = past.select(*by, year=past.year + 5, employment_5=past.past_employment)
+    j = t.left_join(one, [*by, "year"]).select(t, one.past_employment, one.past_establishments)
+    j = j.left_join(five, [*by, "year"]).select(j, five.employment_5)
     g1 = ibis.ifelse(j.past_employment > 0, j.employment / j.past_employment - 1, ibis.null())
     n1 = ibis.ifelse(j.past_establishments > 0, j.establishments / j.past_establishments - 1,
                      ibis.null())

@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from clusterobs.core.tables import keys
 from clusterobs.errors import SchemeError
 
 MEASURES = ("employment", "establishments", "wages")
@@ -133,7 +134,8 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
         Columns ``region, level, year, industry, employment, establishments, wages,
         uncertain`` (``uncertain``: the value is estimated, imputed or NUTS-converted).
     mapping:
-        A scheme's ``industry, category, weight``.
+        A scheme's ``industry, category, weight``; optionally ``scheme`` (several schemes
+        stacked, aggregated in one pass) and ``traded`` (carried to the output).
 
     Returns
     -------
@@ -145,8 +147,9 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
     t = region_industry.inner_join(mapping, "industry")
     sums = {m: (t[m] * t.weight).sum() for m in MEASURES}
     uncertain = (t.uncertain.ifelse(t.employment * t.weight, 0)).sum()
-    out = t.group_by(["region", "level", "year", "category"]).aggregate(
-        **sums, uncertain_employment=uncertain
-    )
+    by = keys(mapping, "region", "level", "year", "category")
+    if "traded" in mapping.columns:
+        by.append("traded")
+    out = t.group_by(by).aggregate(**sums, uncertain_employment=uncertain)
     share = ibis.ifelse(out.employment > 0, out.uncertain_employment / out.employment, 0.0)
     return out.mutate(uncertain_share=share).drop("uncertain_employment")

@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from clusterobs.core.methodology import Methodology
+from clusterobs.core.tables import keys
 
 GROUP = ("level", "year", "category")
 CRITERIA = {
@@ -50,7 +51,7 @@ def with_top_share(
     """
     value = t[column]
     population = value.notnull() & (value > 0) if positive_only else value.notnull()
-    group = list(GROUP)
+    group = keys(t, *GROUP)
     order = ibis.window(group_by=group, order_by=[value.isnull(), ibis.desc(value)])
     t = t.mutate(_rank=ibis.row_number().over(order) + 1,
                  _k=(population.cast("int64").sum().over(group_by=group) * share).ceil())
@@ -126,14 +127,17 @@ def uscmp_strong(t: ir.Table, m: Methodology, traded: list[str]) -> ir.Table:
     ``strong = LQ >= q(LQ,.75) & E > q(E,.25) & N > q(N,.25) & LQ >= 1``.
     """
     q_strong, q_strong10, q_sig, q_qual, q_floor = m.uscmp_quantiles
-    group = list(GROUP)
+    group = keys(t, *GROUP)
     pos = t.employment > 0
     lq_p = ibis.ifelse(pos, t.lq, ibis.null())
     e_p = ibis.ifelse(pos, t.employment, ibis.null())
     n_p = ibis.ifelse(pos, t.establishments, ibis.null())
     floor = (t.employment > linear_quantile(e_p, q_floor, group)) & (
         t.establishments > linear_quantile(n_p, q_floor, group))
-    is_traded = t.category.isin(traded) if traded else ibis.literal(False)
+    if "traded" in t.columns:
+        is_traded = t.traded.fill_null(False)
+    else:
+        is_traded = t.category.isin(traded) if traded else ibis.literal(False)
     ok = floor & is_traded
     return t.mutate(
         strong=(ok & (t.lq >= linear_quantile(lq_p, q_strong, group)) & (t.lq >= 1)).fill_null(False),

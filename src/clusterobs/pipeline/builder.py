@@ -19,6 +19,7 @@ import duckdb
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from clusterobs import __version__, config
 from clusterobs.core import confidence, imputation, indicators, nuts, stars
@@ -74,14 +75,17 @@ def build(
         engine = ibis.duckdb.from_connection(con)
         for table in ("clusters", "ratings"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
-        for scheme in schemes.values():
-            clock.step(f"scheme {scheme.id}")
-            _build_scheme(con, engine, scheme, m)
+        clock.step("indicators")
+        _build_indicators(con, engine, schemes, m)
+        for method in stars.CRITERIA:
+            clock.step(f"ratings {method}")
+            traded_schemes = [s.id for s in schemes.values() if s.traded_categories]
+            _rate(con, engine.table("clusters"), method, m, traded_schemes)
         clock.step("metadata")
         _write_schemes(con, schemes)
         _write_build_info(con, m, report)
         for name in ("region_industry", "clusters", "ratings"):
-            report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+            report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         clock.step("commit")
         writer.commit()
     clock.done()
@@ -161,31 +165,30 @@ def region_totals(base: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _build_scheme(con: duckdb.DuckDBPyConnection, engine: ibis.BaseBackend, scheme: Scheme,
-                  m: Methodology) -> None:
-    base = engine.table("region_industry")
+def stacked_mapping(schemes: dict[str, Scheme]) -> pd.DataFrame:
+    """All schemes' ``industry -> category`` weights in one table, with ``scheme`` and ``traded``."""
+    parts = []
+    for scheme in schemes.values():
+        traded = scheme.categories.set_index("category")["traded"].eq(True)
+        parts.append(scheme.mapping.assign(scheme=scheme.id,
+                                           traded=scheme.mapping["category"].map(traded).fillna(False)))
+    return pd.concat(parts, ignore_index=True)[["scheme", "industry", "category", "weight", "traded"]]
+
+
+def _build_indicators(con: duckdb.DuckDBPyConnection, engine: ibis.BaseBackend,
+                      schemes: dict[str, Scheme], m: Methodology) -> None:
+    """One pass over every scheme: aggregation and indicators into table ``clusters``."""
+    _write(con, "_mapping", stacked_mapping(schemes), temp=True)
+    clusters = aggregate(engine.table("region_industry"), engine.table("_mapping"))
     totals = engine.table("region_totals")
-    _write(con, "_mapping", scheme.mapping, temp=True)
-    mapping = engine.table("_mapping")
-    traded = scheme.traded_categories
-    clusters = aggregate(base, mapping)
-    ind = indicators.cluster_indicators(clusters, totals, m, traded)
-    if traded:
-        lq_traded = indicators.cluster_indicators(clusters, totals, m.with_(lq_base="traded"), traded)
-        ind = ind.left_join(lq_traded.select("region", "level", "year", "category",
-                                             lq_traded=lq_traded.lq),
-                            ["region", "level", "year", "category"]).select(ind, "lq_traded")
-    else:
-        ind = ind.mutate(lq_traded=ibis.null().cast("float64"))
-    ind = ind.mutate(scheme=ibis.literal(scheme.id)).drop("employment_total", "wages_total")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _indicators AS {ibis.to_sql(ind, dialect='duckdb')}")
-    con.execute("INSERT INTO clusters BY NAME SELECT * FROM _indicators" if _exists(con, "clusters")
-                else "CREATE TABLE clusters AS SELECT * FROM _indicators")
-    rated = engine.table("_indicators")
-    methods = ["eco-classic", "panorama"] + (["uscmp-strong"] if traded else [])
-    for method in methods:
-        _rate(con, rated, method, m, traded, scheme.id)
-    con.execute("DROP TABLE _indicators")
+    ind = indicators.cluster_indicators(clusters, totals, m)
+    traded = indicators.cluster_indicators(clusters, totals, m.with_(lq_base="traded"))
+    key = ["scheme", "region", "level", "year", "category"]
+    ind = ind.left_join(traded.select(*key, lq_traded=traded.lq), key).select(ind, "lq_traded")
+    with_traded = [s.id for s in schemes.values() if s.traded_categories]
+    ind = ind.mutate(lq_traded=ibis.ifelse(ind.scheme.isin(with_traded), ind.lq_traded, ibis.null()))
+    con.execute(f"CREATE OR REPLACE TABLE clusters AS "
+                f"{ibis.to_sql(ind.drop('employment_total', 'wages_total'), dialect='duckdb')}")
 
 
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -195,43 +198,41 @@ def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def _rate(con: duckdb.DuckDBPyConnection, t: ibis.Table, method: str, m: Methodology,
-          traded: list[str], scheme_id: str) -> None:
-    """Rate one scheme's clusters by one method, with confidence, into ``ratings``.
+          traded_schemes: list[str]) -> None:
+    """Rate every scheme's clusters by one method, with confidence, into ``ratings``.
 
-    The rated rows stay in DuckDB; only numeric columns travel to numpy for the
-    confidence draws, and come back joined on a row number.
+    The rated rows travel as Arrow (no per-row Python objects); numeric columns feed the
+    confidence draws and the confidence column is appended before the insert.
     """
     if method == "eco-classic":
         out = stars.eco_classic(t, m)
     elif method == "panorama":
         out = stars.panorama(t, m)
     else:
-        out = stars.uscmp_strong(t.mutate(lq=t.lq_traded), m, traded)
+        scoped = t.filter(t.scheme.isin(traded_schemes))
+        out = stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, [])
     present = [c for c in RATING_COLUMNS if c in out.columns]
-    level = "rating_level" if "rating_level" in out.columns else "NULL::VARCHAR AS rating_level"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rated AS
-        SELECT row_number() OVER () AS _row,
-               dense_rank() OVER (ORDER BY level, year, category) - 1 AS "group", *
-        FROM ({ibis.to_sql(out, dialect="duckdb")})""")
-    numeric = ["_row", "group", "stars", "employment", "establishments", "lq", "share_region",
-               "wage_per_employee", "uncertain_share", *present]
-    frame = con.sql(f"""SELECT {", ".join(f'"{c}"' for c in numeric)},
-                        category IN (SELECT unnest(?::VARCHAR[])) AS traded FROM _rated""",
-                    params=[traded]).to_arrow_table().to_pandas()
-    conf = pd.DataFrame({"_row": frame["_row"],
-                         "confidence": confidence.star_confidence(frame, method, m)})
+    level = ["rating_level"] if "rating_level" in out.columns else []
+    columns = ["scheme", "region", "level", "year", "category", "stars", "employment",
+               "establishments", "lq", "share_region", "wage_per_employee", "uncertain_share",
+               "traded", *present, *level]
+    sql = ibis.to_sql(out.select(*columns), dialect="duckdb")
+    table = con.sql(f"SELECT hash(scheme, level, year, category) AS _g, * FROM ({sql})").to_arrow_table()
+    numeric = pd.DataFrame({c: table[c].to_numpy(zero_copy_only=False)
+                            for c in columns if c not in ("scheme", "region", "category", "rating_level")})
+    numeric["group"] = np.unique(table["_g"].to_numpy(), return_inverse=True)[1]
+    table = table.append_column("confidence", pa.array(confidence.star_confidence(numeric, method, m)))
     flags = ", ".join(f"{c}::BOOLEAN AS {c}" if c in present else f"NULL::BOOLEAN AS {c}"
                       for c in RATING_COLUMNS)
-    con.register("_conf", conf)
+    rating_level = "rating_level" if level else "NULL::VARCHAR AS rating_level"
+    select = f"""SELECT scheme, '{method}' AS method, region, level, year, category,
+                        stars::TINYINT AS stars, confidence, {rating_level}, {flags} FROM _arrow"""
+    con.register("_arrow", table)
     try:
-        select = f"""SELECT '{scheme_id}' AS scheme, '{method}' AS method, region, level, year,
-                        category, stars, c.confidence, {level}, {flags}
-                     FROM _rated JOIN _conf AS c USING (_row)"""
         con.execute(f"INSERT INTO ratings BY NAME {select}" if _exists(con, "ratings")
                     else f"CREATE TABLE ratings AS {select}")
     finally:
-        con.unregister("_conf")
-        con.execute("DROP TABLE _rated")
+        con.unregister("_arrow")
 
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, temp: bool = False) -> None:
@@ -268,7 +269,7 @@ def _write_schemes(con: duckdb.DuckDBPyConnection, schemes: dict[str, Scheme]) -
 def _write_build_info(con: duckdb.DuckDBPyConnection, m: Methodology, report: BuildReport) -> None:
     info = pd.DataFrame([{
         "fingerprint": m.fingerprint, "methodology": json.dumps(m.to_dict()),
-        "max_year": int(con.execute("SELECT max(year) FROM region_industry").fetchone()[0]),  # type: ignore[index]
+        "max_year": int(con.execute("SELECT max(year) FROM region_industry").fetchall()[0][0]),
         "code_version": __version__, "built_at": datetime.now(UTC).replace(tzinfo=None),
     }])
     _write(con, "build_info", info)
