@@ -230,7 +230,8 @@ EXPORT_FORMATS = ("csv", "parquet", "xlsx")
 @app.command("export")
 @friendly
 def export_cmd(
-    table: Annotated[str, typer.Option(help="Table to export: clusters.")] = "clusters",
+    table: Annotated[str, typer.Option(
+        help="Table to export: clusters, shift_share, opportunities.")] = "clusters",
     scheme: Annotated[str, typer.Option(help="Category scheme id.")] = "eu-clusters",
     method: Annotated[str, typer.Option(help="Rating method: eco-classic, panorama, uscmp-strong.")] = "eco-classic",
     year: Annotated[int | None, typer.Option(help="Only this data year.")] = None,
@@ -244,12 +245,20 @@ def export_cmd(
 
     if fmt not in EXPORT_FORMATS:
         raise typer.BadParameter(f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
+    from clusterobs.store import trends_queries
+
     with reader.connect(config.store_path()) as con:
-        if table != "clusters":
-            raise typer.BadParameter(f"--table {table!r}: expected clusters")
-        frame = reader.clusters(con, scheme, method, year=year)
-    path = downloads.write_table(frame.drop(columns=["rating_level"] if method != "panorama" else []),
-                                 Path(out), fmt)
+        if table == "shift_share":
+            frame = trends_queries.shift_share(con, scheme=scheme)
+        elif table == "opportunities":
+            frame = trends_queries.opportunities(con, scheme=scheme)
+        elif table == "clusters":
+            frame = reader.clusters(con, scheme, method, year=year)
+            frame = frame.drop(columns=["rating_level"] if method != "panorama" else [])
+        else:
+            raise typer.BadParameter(
+                f"--table {table!r}: expected clusters, shift_share or opportunities")
+    path = downloads.write_table(frame, Path(out), fmt)
     console.print(f"wrote {len(frame):,} rows to {path}")
 
 

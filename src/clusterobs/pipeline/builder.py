@@ -27,6 +27,7 @@ from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate
 from clusterobs.errors import StoreError
 from clusterobs.pipeline.loader import Progress
+from clusterobs.pipeline.trends import build_trends
 from clusterobs.sources.schemes import builtin_schemes
 from clusterobs.store.writer import StoreWriter
 
@@ -83,6 +84,9 @@ def build(
             _rate(con, engine.table("clusters"), method, m, traded_schemes)
         clock.step("metadata")
         _write_schemes(con, schemes)
+        if "eu-clusters" in schemes:
+            clock.step("trends")
+            report.rows.update(build_trends(con, scheme="eu-clusters", level=2))
         _write_build_info(con, m, report)
         for name in ("region_industry", "clusters", "ratings"):
             report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
@@ -138,31 +142,27 @@ def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
                             crosswalk, m.nuts_version, weight=m.nuts_weight,
                             keys=["industry", "year", "measure"], versions=(2006, 2010, 2013),
                             valid_targets=targets or None)
-    t = result.table
-    t["uncertain"] = t["nuts_converted"] | t["flag"].fillna("").str.contains(f"[{UNCERTAIN_FLAGS}i]")
-    wide = t.pivot_table(index=["region", "industry", "year"], columns="measure",
-                         values="value", aggfunc="first").reset_index()
-    unc = t.groupby(["region", "industry", "year"])["uncertain"].any().rename("uncertain")
-    wide = wide.join(unc, on=["region", "industry", "year"])
-    for col in ("employment", "establishments", "wages"):
-        if col not in wide:
-            wide[col] = np.nan
-    wide["level"] = wide["region"].str.len() - 2
-    wide["nuts_version"] = m.nuts_version
-    cols = ["region", "nuts_version", "level", "industry", "year", "employment", "establishments",
-            "wages", "uncertain"]
-    return wide[cols].sort_values(["region", "industry", "year"], ignore_index=True)
+    con.register("_long", result.table)
+    try:
+        return con.execute(
+            f"""SELECT region, {int(m.nuts_version)}::SMALLINT AS nuts_version,
+                       (length(region) - 2)::INTEGER AS level, industry, year::INTEGER AS year,
+                       max(value) FILTER (measure = 'employment') AS employment,
+                       max(value) FILTER (measure = 'establishments') AS establishments,
+                       max(value) FILTER (measure = 'wages') AS wages,
+                       bool_or(nuts_converted OR regexp_matches(coalesce(flag, ''),
+                                                                '[{UNCERTAIN_FLAGS}i]')) AS uncertain
+                FROM _long GROUP BY ALL ORDER BY region, industry, year""").df()
+    finally:
+        con.unregister("_long")
 
 
 def region_totals(base: pd.DataFrame) -> pd.DataFrame:
     """Business-economy totals per region and year: Σ over :data:`TOTAL_INDUSTRIES`."""
     sub = base[base["industry"].isin(TOTAL_INDUSTRIES)]
-    out = sub.groupby(["region", "level", "year"], as_index=False).agg(
-        employment_total=("employment", lambda s: s.sum(min_count=1)),
-        wages_total=("wages", lambda s: s.sum(min_count=1)),
-        establishments_total=("establishments", lambda s: s.sum(min_count=1)),
-    )
-    return out
+    measures = ["employment", "wages", "establishments"]
+    out = sub.groupby(["region", "level", "year"])[measures].sum(min_count=1).reset_index()
+    return out.rename(columns={m: f"{m}_total" for m in measures})
 
 
 def stacked_mapping(schemes: dict[str, Scheme]) -> pd.DataFrame:

@@ -1,0 +1,308 @@
+"""Relatedness and complexity (methodology §6 co-location, §7), on dense numpy matrices.
+
+Input is a long table ``region, category, year, employment``; each year becomes a dense
+region x category matrix X (NaN -> 0; regions and categories whose total is 0 dropped).
+
+- ``RCA = (X_rc/Σ_c X_rc)/(Σ_r X_rc/ΣΣX)``, ``M = 1[RCA >= 1]`` (PYEC default)
+- proximity ``φ(c,c') = Σ_r M_rc·M_rc'/max(k_c, k_c')``, diagonal 1 (HID07)
+- density ``ω(r,c) = Σ_c' M_rc'·φ(c,c')/Σ_c' φ(c,c')``
+- ECI/PCI from the eigenvector of the 2nd-largest eigenvalue of
+  ``Ñ(c,c') = Σ_r M_rc·M_rc'/(k_r·k_c)``, sign so that ECI correlates positively with k_r
+- COI, COG and the PYEC normalisations (PCI and COG on the ECI scale, ECI and COI z-scores)
+
+Ñ is similar to the symmetric ``D_c^{-1/2} M' D_r^{-1} M D_c^{-1/2}``, so its eigenvectors come
+from ``numpy.linalg.eigh`` (real, sorted eigenvalues); every output is invariant to the scale
+of the eigenvector, so the results equal py-ecomplexity v0.5.2 (PYEC; tested with 0.5.3) up
+to rounding. A year whose ``λ2/λ3 < 1.1`` (our default) is flagged ``weak_eigengap``: its
+ECI/PCI are unstable.
+
+Co-location relatedness (§6, our default): ``CL(c,c')`` = Pearson correlation over regions of
+``E(r,c)/E(c)`` and ``E(r,c')/E(c')``; :func:`spearman` compares it with the US ``cr_lcemp``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from clusterobs.errors import MethodError
+
+Array = npt.NDArray[np.float64]
+#: λ2/λ3 below this ratio flags a year's ECI/PCI as unstable (our default, §7)
+EIGENGAP_MIN = 1.1
+OUTPUT_COLUMNS = ("year", "region", "category", "rca", "mcp", "diversity", "ubiquity",
+                  "density", "eci", "pci", "coi", "cog", "flag")
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Dense ``values[year, region, category]`` (NaN -> 0) with sorted labels."""
+
+    years: npt.NDArray[np.int64]
+    regions: pd.Index
+    categories: pd.Index
+    values: Array
+
+
+@dataclass(frozen=True)
+class YearComplexity:
+    """All §7 quantities of one year's matrix (rows = regions, columns = categories)."""
+
+    rca: Array
+    mcp: Array
+    proximity: Array
+    density: Array
+    eci: Array
+    pci: Array
+    coi: Array
+    cog: Array
+    eigengap: float
+
+    @property
+    def flag(self) -> str | None:
+        """``weak_eigengap`` when λ2/λ3 < :data:`EIGENGAP_MIN`, else None."""
+        return "weak_eigengap" if self.eigengap < EIGENGAP_MIN else None
+
+
+def cube(frame: pd.DataFrame, value: str = "employment") -> Cube:
+    """The long table as a dense year x region x category array (NaN and absent -> 0).
+
+    Duplicate keys keep their first row (as PYEC does).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"region": ["B", "A", "A"], "category": ["x", "x", "y"],
+    ...                   "year": 2014, "employment": [1.0, None, 3.0]})
+    >>> c = cube(f)
+    >>> list(c.regions), list(c.categories), c.values.tolist()
+    (['A', 'B'], ['x', 'y'], [[[0.0, 3.0], [1.0, 0.0]]])
+    """
+    _require(frame, ("region", "category", "year", value))
+    y, years = pd.factorize(frame["year"], sort=True)
+    r, regions = pd.factorize(frame["region"], sort=True)
+    c, categories = pd.factorize(frame["category"], sort=True)
+    values = np.zeros((len(years), len(regions), len(categories)))
+    vals = np.nan_to_num(frame[value].to_numpy(dtype="float64", na_value=np.nan))
+    values[y[::-1], r[::-1], c[::-1]] = vals[::-1]
+    return Cube(np.asarray(years, dtype="int64"), pd.Index(regions), pd.Index(categories), values)
+
+
+def rca(x: Array) -> Array:
+    """Balassa RCA on the closed matrix: ``(X_rc/X_r)/(X_c/X)``.
+
+    Examples
+    --------
+    >>> rca(np.array([[2.0, 2.0], [0.0, 4.0]])).round(3).tolist()
+    [[2.0, 0.667], [0.0, 1.333]]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (x / x.sum(axis=1, keepdims=True)) / (x.sum(axis=0, keepdims=True) / x.sum())
+
+
+def proximity(mcp: Array) -> Array:
+    """HID07 proximity ``Σ_r M_rc M_rc' / max(k_c, k_c')``; the diagonal is 1.
+
+    Examples
+    --------
+    Regions: A has x and y, B has y only; k_x = 1, k_y = 2, co-occurrence 1: φ = 1/2.
+
+    >>> proximity(np.array([[1.0, 1.0], [0.0, 1.0]])).tolist()
+    [[1.0, 0.5], [0.5, 1.0]]
+    """
+    ubiquity = mcp.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (mcp.T @ mcp) / np.maximum(ubiquity[:, None], ubiquity[None, :])
+
+
+def density(mcp: Array, phi: Array) -> Array:
+    """``ω(r,c) = Σ_c' M_rc' φ(c,c') / Σ_c' φ(c,c')`` (c' = c included).
+
+    Examples
+    --------
+    >>> m = np.array([[1.0, 1.0], [0.0, 1.0]])
+    >>> density(m, proximity(m)).round(3).tolist()  # B: x = 0.5/1.5, y = 1/1.5
+    [[1.0, 1.0], [0.333, 0.667]]
+    """
+    return (mcp @ phi.T) / np.nansum(phi, axis=1)[None, :]
+
+
+def eigen_complexity(mcp: Array) -> tuple[Array, Array, float]:
+    """Unnormalised (eci, pci) by the §7 sign rule, and the eigengap λ2/λ3.
+
+    Rows (regions) and columns (categories) of *mcp* must each hold at least one 1.
+    """
+    k_r, k_c = mcp.sum(axis=1), mcp.sum(axis=0)
+    scaled = mcp / np.sqrt(k_r)[:, None] / np.sqrt(k_c)[None, :]
+    values, vectors = np.linalg.eigh(scaled.T @ scaled)
+    kp = vectors[:, -2] / np.sqrt(k_c)
+    kr = (mcp @ kp) / k_r
+    sign = np.sign(np.corrcoef(k_r, kr)[0, 1])
+    third = values[-3] if len(values) >= 3 else 0.0
+    gap = float(values[-2] / third) if third > 0 else float("inf")
+    return sign * kr, sign * kp, gap
+
+
+def year_complexity(x: Array, threshold: float = 1.0) -> YearComplexity:
+    """Every §7 quantity of one year's matrix, PYEC-normalised.
+
+    Every row and column of *x* must have a positive total (see :func:`complexity`).
+
+    Examples
+    --------
+    A staircase: A makes x, y, z; B makes y, z; C makes z only. RCA of A: x (1/3)/(1/18) = 6,
+    y (1/3)/(4/18) = 1.5, z (1/3)/(13/18) = 0.46; B: y 2.25, z 0.69; C: z 1.38. The most
+    diversified region gets the highest ECI; ECI is a z-score.
+
+    >>> c = year_complexity(np.array([[1.0, 1, 1], [0, 3, 3], [0, 0, 9]]))
+    >>> c.mcp.astype(int).tolist()
+    [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    >>> bool(c.eci[0] > c.eci[2]), float(round(abs(c.eci.mean()), 9)), float(round(c.eci.std(), 9))
+    (True, 0.0, 1.0)
+    """
+    if x.ndim != 2 or x.size == 0 or (x < 0).any():
+        raise MethodError("complexity needs a non-empty, non-negative region x category matrix")
+    r = rca(x)
+    m = np.where(np.nan_to_num(r) >= threshold, 1.0, 0.0)
+    phi = proximity(m)
+    omega = density(m, phi)
+    eci, pci, gap = eigen_complexity(m)
+    coi = ((omega * (1 - m)) * pci).sum(axis=1)
+    cog = (1 - m) * ((1 - m) @ (phi * (pci / phi.sum(axis=1))[:, None]))
+    mean, sd = eci.mean(), eci.std()
+    return YearComplexity(
+        rca=r, mcp=m, proximity=phi, density=omega, eci=(eci - mean) / sd,
+        pci=(pci - mean) / sd, coi=(coi - coi.mean()) / coi.std(), cog=cog / sd, eigengap=gap)
+
+
+def complexity(frame: pd.DataFrame, value: str = "employment",
+               threshold: float = 1.0) -> pd.DataFrame:
+    """Long table of §7 results for every year: the columns of :data:`OUTPUT_COLUMNS`.
+
+    Each year keeps the regions and categories whose total is not 0. Rows and values equal
+    ``ecomplexity(frame, {'time': 'year', 'loc': 'region', 'prod': 'category', 'val': value})``
+    (PYEC) on those cells; ``flag`` is ``weak_eigengap`` for unstable years.
+    """
+    data = cube(frame, value)
+    parts: list[dict[str, npt.NDArray]] = []
+    for k, year in enumerate(data.years):
+        x = data.values[k]
+        rows, cols = np.flatnonzero(x.sum(axis=1) != 0), np.flatnonzero(x.sum(axis=0) != 0)
+        if len(rows) and len(cols):
+            result = year_complexity(x[np.ix_(rows, cols)], threshold)
+            parts.append(_columns(int(year), rows, cols, result))
+    if not parts:
+        return pd.DataFrame({c: [] for c in OUTPUT_COLUMNS})
+    columns: dict[str, Any] = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    columns["region"] = data.regions.take(columns.pop("_r"))
+    columns["category"] = data.categories.take(columns.pop("_c"))
+    return pd.DataFrame({name: columns[name] for name in OUTPUT_COLUMNS})
+
+
+def _columns(year: int, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
+             c: YearComplexity) -> dict[str, npt.NDArray]:
+    n_r, n_c = len(rows), len(cols)
+    return {
+        "year": np.full(n_r * n_c, year, dtype="int64"),
+        "_r": np.repeat(rows, n_c), "_c": np.tile(cols, n_r),
+        "rca": c.rca.ravel(), "mcp": c.mcp.ravel().astype("int64"),
+        "diversity": np.repeat(c.mcp.sum(axis=1), n_c), "ubiquity": np.tile(c.mcp.sum(axis=0), n_r),
+        "density": c.density.ravel(),
+        "eci": np.repeat(c.eci, n_c), "pci": np.tile(c.pci, n_r),
+        "coi": np.repeat(c.coi, n_c), "cog": c.cog.ravel(),
+        "flag": np.full(n_r * n_c, c.flag, dtype=object),
+    }
+
+
+def opportunities(result: pd.DataFrame) -> pd.DataFrame:
+    """Ranked diversification opportunities: categories with M = 0 in each region and year.
+
+    ``rank`` 1 = best: categories ordered by the mean of their within-region ranks on
+    density and COG (both descending), ties broken by density (our default, §7);
+    ``complexity`` is the category's PCI.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"year": 2014, "region": "A", "category": ["x", "y", "z", "w"],
+    ...                   "mcp": [0, 0, 0, 1], "density": [0.2, 0.5, 0.4, 0.9],
+    ...                   "cog": [0.3, 0.1, 0.2, 0.0], "pci": [1.0, -1.0, 0.5, 0.0],
+    ...                   "flag": None})
+    >>> opportunities(r)[["category", "rank"]].values.tolist()
+    [['y', 1], ['z', 2], ['x', 3]]
+    """
+    t = result.loc[result["mcp"] == 0, ["year", "region", "category", "density", "cog", "pci",
+                                        "flag"]].rename(columns={"pci": "complexity"})
+    by = t.groupby(["year", "region"])
+    t = t.assign(_score=by["density"].rank(ascending=False) + by["cog"].rank(ascending=False))
+    t = t.sort_values(["year", "region", "_score", "density"], ascending=[True, True, True, False])
+    t["rank"] = t.groupby(["year", "region"]).cumcount().astype("int64") + 1
+    return t.drop(columns="_score").reset_index(drop=True)
+
+
+def colocation(frame: pd.DataFrame, value: str = "employment") -> pd.DataFrame:
+    """Co-location relatedness CL(c,c') of one year (§6): a symmetric category x category frame.
+
+    Examples
+    --------
+    x and y are spread alike over three regions, z the other way round:
+
+    >>> f = pd.DataFrame({"region": list("ABCABCABC"), "category": list("xxxyyyzzz"),
+    ...                   "employment": [1.0, 2, 3, 2, 4, 6, 3, 2, 1]})
+    >>> colocation(f).round(3).values.tolist()
+    [[1.0, 1.0, -1.0], [1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]]
+    """
+    _require(frame, ("region", "category", value))
+    x = frame.pivot_table(index="region", columns="category", values=value,
+                          aggfunc="first", dropna=False).fillna(0.0).astype("float64")
+    x = x.loc[:, x.sum(axis=0) > 0]
+    shares = x / x.sum(axis=0)
+    corr = np.corrcoef(shares.to_numpy(), rowvar=False)
+    return pd.DataFrame(np.atleast_2d(corr), index=x.columns, columns=x.columns)
+
+
+def pairs(matrix: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Unordered pairs ``category_a < category_b`` (as strings) of a symmetric frame."""
+    a, b = np.triu_indices(len(matrix), k=1)
+    labels = matrix.index.astype(str).to_numpy()
+    out = pd.DataFrame({"category_a": labels[a], "category_b": labels[b],
+                        name: matrix.to_numpy()[a, b]})
+    swap = out["category_a"] > out["category_b"]
+    out.loc[swap, ["category_a", "category_b"]] = out.loc[swap, ["category_b", "category_a"]].values
+    return out
+
+
+def spearman(cl: pd.DataFrame, us: pd.DataFrame, column: str = "cr_lcemp") -> tuple[float, int]:
+    """Spearman correlation of CL with a US related-cluster score over unordered pairs.
+
+    *us* holds ``clustera, clusterb`` (US category numbers) and *column*; pairs present in
+    both, with a value, are compared. Returns (rho, number of pairs).
+
+    Examples
+    --------
+    >>> cl = pd.DataFrame([[1, .9, .1], [.9, 1, .5], [.1, .5, 1]], index=["1", "2", "3"],
+    ...                   columns=["1", "2", "3"])
+    >>> us = pd.DataFrame({"clustera": [1, 1, 2], "clusterb": [2, 3, 3],
+    ...                    "cr_lcemp": [0.7, 0.0, 0.2]})
+    >>> spearman(cl, us)
+    (1.0, 3)
+    """
+    ours = pairs(cl, "cl")
+    theirs = pd.DataFrame({"a": us["clustera"].astype(str), "b": us["clusterb"].astype(str),
+                           "us": us[column].astype("float64")})
+    lo, hi = theirs[["a", "b"]].min(axis=1), theirs[["a", "b"]].max(axis=1)
+    keyed = theirs.assign(category_a=lo, category_b=hi).groupby(
+        ["category_a", "category_b"], as_index=False)["us"].mean()
+    both = ours.merge(keyed, on=["category_a", "category_b"]).dropna(subset=["cl", "us"])
+    if len(both) < 3:
+        raise MethodError(f"too few common category pairs to correlate: {len(both)}")
+    rho = np.corrcoef(both["cl"].rank(), both["us"].rank())[0, 1]
+    return float(rho), len(both)
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MethodError(f"relatedness input lacks columns {missing}: got {list(frame.columns)}")
