@@ -103,15 +103,15 @@ def test_interrupted_build_leaves_the_store_intact(built_store: Path, tmp_path: 
     before = store.read_bytes()
     calls = []
 
-    real = builder._rate
+    real = builder._rate_pass
 
-    def halfway(con, t, method, m, traded):
-        calls.append(method)
-        if len(calls) == 2:  # after the first method's ratings were written
+    def halfway(con, rated, methods, m):
+        calls.append(methods)
+        if len(calls) == 2:  # after the ECO and Panorama ratings were written
             raise KeyboardInterrupt
-        real(con, t, method, m, traded)
+        real(con, rated, methods, m)
 
-    monkeypatch.setattr(builder, "_rate", halfway)
+    monkeypatch.setattr(builder, "_rate_pass", halfway)
     with pytest.raises(KeyboardInterrupt):
         pipeline.build(store=store)
     assert store.read_bytes() == before

@@ -49,16 +49,35 @@ def with_top_share(
     >>> out.loc[out.top, "v"].tolist()
     [10.0, 11.0]
     """
+    return t.mutate(**{name: top_share(t, column, share, positive_only=positive_only)})
+
+
+def top_share(t: ir.Table, column: str, share: float, *, positive_only: bool = False) -> ir.BooleanValue:
+    """The top-share test as one expression: ``rank <= ceil(share·n)`` and value > 0.
+
+    With competition ranks (ties share the best rank), "rank <= k" is exactly "value >= the
+    k-th largest value", ties included, so one ordered window per criterion suffices.
+    """
     value = t[column]
     population = value.notnull() & (value > 0) if positive_only else value.notnull()
     group = keys(t, *GROUP)
     order = ibis.window(group_by=group, order_by=[value.isnull(), ibis.desc(value)])
-    t = t.mutate(_rank=ibis.row_number().over(order) + 1,
-                 _k=(population.cast("int64").sum().over(group_by=group) * share).ceil())
-    cut = ibis.ifelse(t._rank == t._k, t[column], ibis.null()).max().over(group_by=group)
-    t = t.mutate(_cut=cut)
-    flag = ((t[column] >= t._cut) & (t[column] > 0)).fill_null(False)
-    return t.mutate(**{name: flag}).drop("_rank", "_k", "_cut")
+    k = (population.cast("int64").sum().over(group_by=group) * share).ceil()
+    return ((ibis.rank().over(order) + 1 <= k) & (value > 0)).fill_null(False)
+
+
+def criteria(t: ir.Table, m: Methodology) -> ir.Table:
+    """Every ECO and Panorama criterion in one pass (one ordered window per top-share test)."""
+    positive = m.population == "positive"
+    dynamism = (top_share(t, "growth_5y", m.dynamism_share) if m.panorama_dynamism
+                else ibis.literal(False))
+    return t.mutate(
+        size=top_share(t, "employment", m.size_share, positive_only=positive),
+        focus=top_share(t, "share_region", m.focus_share, positive_only=positive),
+        productivity=top_share(t, "wage_per_employee", m.productivity_share, positive_only=positive),
+        dynamism=dynamism,
+        specialisation=(t.lq >= m.specialisation_lq).fill_null(False),
+    )
 
 
 def eco_classic(t: ir.Table, m: Methodology) -> ir.Table:
@@ -70,26 +89,23 @@ def eco_classic(t: ir.Table, m: Methodology) -> ir.Table:
     k = ceil(0.2) = 1, so the larger of the two qualifies on size and focus.
     A-x: size, specialisation, focus = 3 stars; B-y: size and focus = 2 stars.
     """
-    positive = m.population == "positive"
-    t = with_top_share(t, "employment", m.size_share, "size", positive_only=positive)
-    t = with_top_share(t, "share_region", m.focus_share, "focus", positive_only=positive)
-    t = t.mutate(specialisation=(t.lq >= m.specialisation_lq).fill_null(False))
+    t = criteria(t, m).drop("productivity", "dynamism")
     return t.mutate(stars=_count(t.size, t.specialisation, t.focus))
 
 
 def panorama(t: ir.Table, m: Methodology) -> ir.Table:
     """Add ``size``, ``specialisation``, ``productivity``, ``dynamism``, ``stars``, ``rating_level`` (§4b)."""
-    positive = m.population == "positive"
-    t = with_top_share(t, "employment", m.size_share, "size", positive_only=positive)
-    t = with_top_share(t, "wage_per_employee", m.productivity_share, "productivity",
-                       positive_only=positive)
-    if m.panorama_dynamism:
-        t = with_top_share(t, "growth_5y", m.dynamism_share, "dynamism")
-    else:
-        t = t.mutate(dynamism=ibis.literal(False))
-    t = t.mutate(specialisation=(t.lq >= m.specialisation_lq).fill_null(False))
+    t = criteria(t, m).drop("focus")
     t = t.mutate(stars=_count(t.size, t.specialisation, t.productivity, t.dynamism))
     return t.mutate(rating_level=_level(t, m))
+
+
+def eco_and_panorama(t: ir.Table, m: Methodology) -> ir.Table:
+    """Both star methods from one pass: ``eco_stars``, ``panorama_stars``, ``rating_level``."""
+    t = criteria(t, m)
+    t = t.mutate(eco_stars=_count(t.size, t.specialisation, t.focus),
+                 stars=_count(t.size, t.specialisation, t.productivity, t.dynamism))
+    return t.mutate(rating_level=_level(t, m)).rename(panorama_stars="stars")
 
 
 def _level(t: ir.Table, m: Methodology) -> ir.StringValue:

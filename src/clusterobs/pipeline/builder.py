@@ -78,10 +78,9 @@ def build(
             con.execute(f"DROP TABLE IF EXISTS {table}")
         clock.step("indicators")
         _build_indicators(con, engine, schemes, m)
-        for method in stars.CRITERIA:
-            clock.step(f"ratings {method}")
-            traded_schemes = [s.id for s in schemes.values() if s.traded_categories]
-            _rate(con, engine.table("clusters"), method, m, traded_schemes)
+        clock.step("ratings")
+        traded_schemes = [s.id for s in schemes.values() if s.traded_categories]
+        _rate(con, engine.table("clusters"), m, traded_schemes)
         clock.step("metadata")
         _write_schemes(con, schemes)
         if "eu-clusters" in schemes:
@@ -197,42 +196,55 @@ def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
-def _rate(con: duckdb.DuckDBPyConnection, t: ibis.Table, method: str, m: Methodology,
-          traded_schemes: list[str]) -> None:
-    """Rate every scheme's clusters by one method, with confidence, into ``ratings``.
+#: per method: the column of the rated table holding its stars, and its criteria
+METHOD_COLUMNS = {
+    "eco-classic": ("eco_stars", ("size", "specialisation", "focus")),
+    "panorama": ("panorama_stars", ("size", "specialisation", "productivity", "dynamism")),
+    "uscmp-strong": ("stars", ("strong", "strong10", "significant", "qualifying")),
+}
+_NUMERIC = ["level", "year", "employment", "establishments", "lq", "share_region",
+            "wage_per_employee", "uncertain_share", "traded"]
 
-    The rated rows travel as Arrow (no per-row Python objects); numeric columns feed the
-    confidence draws and the confidence column is appended before the insert.
+
+def _rate(con: duckdb.DuckDBPyConnection, t: ibis.Table, m: Methodology,
+          traded_schemes: list[str]) -> None:
+    """Rate every scheme's clusters by every method, with confidence, into ``ratings``.
+
+    ECO and Panorama come from one pass over the clusters (their criteria share the
+    windows); the US rule from a second pass over the schemes with traded categories.
     """
-    if method == "eco-classic":
-        out = stars.eco_classic(t, m)
-    elif method == "panorama":
-        out = stars.panorama(t, m)
-    else:
-        scoped = t.filter(t.scheme.isin(traded_schemes))
-        out = stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, [])
-    present = [c for c in RATING_COLUMNS if c in out.columns]
-    level = ["rating_level"] if "rating_level" in out.columns else []
-    columns = ["scheme", "region", "level", "year", "category", "stars", "employment",
-               "establishments", "lq", "share_region", "wage_per_employee", "uncertain_share",
-               "traded", *present, *level]
-    sql = ibis.to_sql(out.select(*columns), dialect="duckdb")
+    con.execute("DROP TABLE IF EXISTS ratings")
+    _rate_pass(con, stars.eco_and_panorama(t, m), ["eco-classic", "panorama"], m)
+    scoped = t.filter(t.scheme.isin(traded_schemes))
+    _rate_pass(con, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []), ["uscmp-strong"], m)
+
+
+def _rate_pass(con: duckdb.DuckDBPyConnection, rated: ibis.Table, methods: list[str],
+               m: Methodology) -> None:
+    """Fetch one rated table as Arrow, add each method's confidence, insert its rows."""
+    wanted = {c for method in methods for c in (METHOD_COLUMNS[method][0], *METHOD_COLUMNS[method][1])}
+    extra = ["rating_level"] if "panorama" in methods else []
+    columns = ["scheme", "region", "category", *_NUMERIC, *sorted(wanted), *extra]
+    sql = ibis.to_sql(rated.select(*columns), dialect="duckdb")
     table = con.sql(f"SELECT hash(scheme, level, year, category) AS _g, * FROM ({sql})").to_arrow_table()
     numeric = pd.DataFrame({c: table[c].to_numpy(zero_copy_only=False)
                             for c in columns if c not in ("scheme", "region", "category", "rating_level")})
     numeric["group"] = np.unique(table["_g"].to_numpy(), return_inverse=True)[1]
-    table = table.append_column("confidence", pa.array(confidence.star_confidence(numeric, method, m)))
-    flags = ", ".join(f"{c}::BOOLEAN AS {c}" if c in present else f"NULL::BOOLEAN AS {c}"
-                      for c in RATING_COLUMNS)
-    rating_level = "rating_level" if level else "NULL::VARCHAR AS rating_level"
-    select = f"""SELECT scheme, '{method}' AS method, region, level, year, category,
-                        stars::TINYINT AS stars, confidence, {rating_level}, {flags} FROM _arrow"""
-    con.register("_arrow", table)
-    try:
-        con.execute(f"INSERT INTO ratings BY NAME {select}" if _exists(con, "ratings")
-                    else f"CREATE TABLE ratings AS {select}")
-    finally:
-        con.unregister("_arrow")
+    for method in methods:
+        stars_col, crits = METHOD_COLUMNS[method]
+        frame = numeric.assign(stars=numeric[stars_col])
+        conf = confidence.star_confidence(frame, method, m)
+        flags = ", ".join(f"{c}::BOOLEAN AS {c}" if c in crits else f"NULL::BOOLEAN AS {c}"
+                          for c in RATING_COLUMNS)
+        level = "rating_level" if method == "panorama" else "NULL::VARCHAR AS rating_level"
+        select = f"""SELECT scheme, '{method}' AS method, region, level, year, category,
+                            {stars_col}::TINYINT AS stars, confidence, {level}, {flags} FROM _arrow"""
+        con.register("_arrow", table.append_column("confidence", pa.array(conf)))
+        try:
+            con.execute(f"INSERT INTO ratings BY NAME {select}" if _exists(con, "ratings")
+                        else f"CREATE TABLE ratings AS {select}")
+        finally:
+            con.unregister("_arrow")
 
 
 def _write(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, temp: bool = False) -> None:
