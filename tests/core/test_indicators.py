@@ -106,3 +106,14 @@ def test_invariants_weighted_mean_lq_is_one_and_scale_free(a, b, c, scale) -> No
     scaled = compute([(r, y, k, e * scale, n, w) for r, y, k, e, n, w in rows],
                      {k: v * scale for k, v in totals.items()}).reset_index()
     assert np.allclose(scaled["lq"].fillna(-1), out["lq"].fillna(-1), rtol=1e-9)
+
+
+def test_growth_needs_the_same_industries_with_data() -> None:
+    # 2013: only one of the cluster's two industries published (coverage 0.5); 2014: both
+    c = pd.DataFrame({"region": "A", "level": 2, "year": [2013, 2014], "category": "x",
+                      "employment": [100.0, 250.0], "establishments": 1.0, "wages": 1.0,
+                      "uncertain_share": 0.0, "coverage": [0.5, 1.0]})
+    r = pd.DataFrame({"region": "A", "level": 2, "year": [2013, 2014], "employment_total": 1000.0,
+                      "wages_total": 1.0})
+    out = cluster_indicators(ibis.memtable(c), ibis.memtable(r), Methodology()).to_pandas()
+    assert out["growth_1y"].isna().all()  # +150 % would be an artefact of coverage

@@ -126,15 +126,24 @@ def _growth(t: ir.Table) -> ir.Table:
     turns a 2-year change into a "1-year" one.
     """
     by = keys(t, "region", "level", "category")
+    # a cluster whose industries with data differ between the years is not comparable
+    # (e.g. construction divisions published from 2011 only): its growth stays NULL
+    cover = t.coverage if "coverage" in t.columns else ibis.literal(1.0)
+    t = t.mutate(_cover=cover)
     past = t.select(*by, year=t.year, past_employment=t.employment,
-                    past_establishments=t.establishments)
+                    past_establishments=t.establishments, past_cover=t._cover)
     one = past.mutate(year=past.year + 1)
-    five = past.select(*by, year=past.year + 5, employment_5=past.past_employment)
-    j = t.left_join(one, [*by, "year"]).select(t, one.past_employment, one.past_establishments)
-    j = j.left_join(five, [*by, "year"]).select(j, five.employment_5)
-    g1 = ibis.ifelse(j.past_employment > 0, j.employment / j.past_employment - 1, ibis.null())
-    n1 = ibis.ifelse(j.past_establishments > 0, j.establishments / j.past_establishments - 1,
+    five = past.select(*by, year=past.year + 5, employment_5=past.past_employment,
+                       cover_5=past.past_cover)
+    j = t.left_join(one, [*by, "year"]).select(t, one.past_employment, one.past_establishments,
+                                                 one.past_cover)
+    j = j.left_join(five, [*by, "year"]).select(j, five.employment_5, five.cover_5)
+    same1 = (j.past_cover - j._cover).abs() < 1e-9
+    same5 = (j.cover_5 - j._cover).abs() < 1e-9
+    g1 = ibis.ifelse(same1 & (j.past_employment > 0), j.employment / j.past_employment - 1, ibis.null())
+    n1 = ibis.ifelse(same1 & (j.past_establishments > 0),
+                     j.establishments / j.past_establishments - 1, ibis.null())
+    g5 = ibis.ifelse(same5 & (j.employment_5 > 0), (j.employment / j.employment_5).pow(0.2) - 1,
                      ibis.null())
-    g5 = ibis.ifelse(j.employment_5 > 0, (j.employment / j.employment_5).pow(0.2) - 1, ibis.null())
     return j.mutate(growth_1y=g1, growth_5y=g5, establishment_growth_1y=n1).drop(
-        "past_employment", "past_establishments", "employment_5")
+        "past_employment", "past_establishments", "employment_5", "past_cover", "cover_5", "_cover")

@@ -141,7 +141,9 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
     -------
     ibis Table
         ``region, level, year, category, employment, establishments, wages,
-        uncertain_share`` (share of the cluster's employment from uncertain cells).
+        uncertain_share`` (share of the cluster's employment from uncertain cells) and
+        ``coverage`` (sum of the weights of its industries that have an employment value;
+        growth is only computed between years of equal coverage).
         A measure is NULL when none of the cluster's industries has a value.
     """
     t = region_industry.inner_join(mapping, "industry")
@@ -150,6 +152,8 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
     by = keys(mapping, "region", "level", "year", "category")
     if "traded" in mapping.columns:
         by.append("traded")
-    out = t.group_by(by).aggregate(**sums, uncertain_employment=uncertain)
+    # which of the cluster's industries have a value: growth compares like with like only
+    coverage = t.employment.notnull().ifelse(t.weight, 0).sum()
+    out = t.group_by(by).aggregate(**sums, uncertain_employment=uncertain, coverage=coverage)
     share = ibis.ifelse(out.employment > 0, out.uncertain_employment / out.employment, 0.0)
     return out.mutate(uncertain_share=share).drop("uncertain_employment")

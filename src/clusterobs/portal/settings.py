@@ -6,6 +6,8 @@ Development defaults need nothing set. With ``DJANGO_DEBUG=0`` a missing
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from clusterobs import config
 from clusterobs.errors import ConfigError
 
@@ -26,10 +28,19 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "clusterobs.portal.accounts",
+    "clusterobs.portal.explorer",
+    "clusterobs.portal.stresstest",
+    "clusterobs.portal.showcases",
+    "clusterobs.portal.community",
 ]
 
 MIDDLEWARE = [
+    "clusterobs.portal.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -39,13 +50,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "clusterobs.portal.middleware.ErrorPagesMiddleware",
+    # last: django-axes throttles repeated failed logins (per user and address)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clusterobs.portal.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [str(Path(__file__).resolve().parent / "templates")],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -80,6 +95,27 @@ def _database() -> dict[str, object]:
 
 DATABASES = {"default": _database()}
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# accounts (django-allauth): sign-in by email, which must be verified before use
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+LOGIN_REDIRECT_URL = "/community/"
+LOGIN_URL = "/accounts/login/"
+# throttled logins (django-axes): 5 failures lock the user+address pair for an hour
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "observatory@localhost"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -92,4 +128,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = str(config.var_dir() / "static")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+# assets taken from installed wheels at start-up (plotly.js): never downloaded
+VENDOR_DIR = config.var_dir() / "vendor"
+VENDOR_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [("vendor", str(VENDOR_DIR))]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

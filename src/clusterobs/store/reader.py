@@ -107,8 +107,6 @@ def clusters(
     """
     if method not in METHOD_CRITERIA:
         raise StoreError(f"unknown method {method!r}: expected one of {', '.join(METHOD_CRITERIA)}")
-    if not has_table(con, "ratings"):
-        raise StoreError("the store has no ratings yet: run `clusterobs build`")
     criteria = ", ".join(f"r.{c}" for c in METHOD_CRITERIA[method])
     where, params = ["c.scheme = ?", "r.method = ?"], [scheme, method]
     for column, value in (("c.year", year), ("c.region", region), ("c.category", category),
@@ -132,14 +130,20 @@ def clusters(
         LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = c.nuts_version_
         WHERE {' AND '.join(where)}
         ORDER BY c.year DESC, c.region, c.category {page}"""
-    return con.execute(sql.replace("c.nuts_version_", str(_nuts_version(con))), params).df()
+    # the NUTS version of the built results, from the build's methodology
+    nuts = ("(SELECT coalesce(max(CAST(json_extract_string(methodology, '$.nuts_version') AS INTEGER)), 2016)"
+            " FROM build_info)")
+    try:
+        return con.execute(sql.replace("c.nuts_version_", nuts), params).df()
+    except duckdb.CatalogException as exc:
+        raise StoreError("the store has no ratings yet: run `clusterobs build`") from exc
 
 
-def _nuts_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The NUTS version of the built results (from the build's methodology)."""
-    row = con.execute("SELECT methodology FROM build_info").fetchone() if has_table(con, "build_info") else None
-    if not row:
+def nuts_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The NUTS version of the built results (from the build's methodology; 2016 by default)."""
+    if not has_table(con, "build_info"):
         return 2016
+    rows = con.execute("SELECT methodology FROM build_info").fetchall()
     import json
 
-    return int(json.loads(row[0]).get("nuts_version", 2016))
+    return int(json.loads(rows[0][0]).get("nuts_version", 2016)) if rows else 2016

@@ -1,0 +1,56 @@
+"""The clusters resource: the tidy cluster table, filtered and paginated, or as a file."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from clusterobs.portal import filters, store
+from clusterobs.portal.api.schemas import ClusterPage, Message
+from clusterobs.portal.explorer import downloads
+from clusterobs.portal.explorer.pages import records
+from clusterobs.store import reader
+
+router = Router(tags=["clusters"])
+MAX_DOWNLOAD = 200_000
+
+
+class ClusterFilters(Schema):
+    """Filters of the clusters endpoint (the same ones the region and category pages use)."""
+
+    scheme: str = filters.DEFAULT_SCHEME
+    method: str = filters.DEFAULT_METHOD
+    year: int | None = Field(None, ge=1900, le=2100, description="default: all years")
+    region: str | None = Field(None, max_length=12)
+    category: str | None = Field(None, max_length=12)
+    level: int | None = Field(None, ge=0, le=3)
+    min_stars: int | None = Field(None, ge=0, le=4)
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+    format: str | None = Field(None, description="csv, xlsx or parquet: the whole filtered table as a file")
+
+
+@router.get("/clusters", response={200: ClusterPage, 400: Message})
+def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> dict | HttpResponse:
+    """Clusters with their indicators and the chosen method's rating, newest year first."""
+    with store.cursor() as con:
+        scheme = filters.check_scheme(con, q.scheme)
+        method = filters.check_method(con, scheme, q.method)
+        if q.year is not None:
+            filters.check_year(con, scheme, q.year)
+        if q.category is not None:
+            filters.check_category(con, scheme, q.category)
+        fmt = filters.download_format({"format": q.format or ""})
+        args = {"year": q.year, "region": q.region, "category": q.category, "level": q.level,
+                "min_stars": q.min_stars}
+        if fmt is not None:
+            df = reader.clusters(con, scheme, method, **args, limit=MAX_DOWNLOAD)
+            return downloads.response(df, fmt, f"clusters-{scheme}-{method}")
+        df = reader.clusters(con, scheme, method, **args, limit=q.limit + 1, offset=q.offset)
+    rows = records(df)
+    criteria = reader.METHOD_CRITERIA[method]
+    items = [{**r, "criteria": {c: r.get(c) for c in criteria}} for r in rows[: q.limit]]
+    more = len(rows) > q.limit
+    return {"method": method, "limit": q.limit, "offset": q.offset,
+            "next_offset": q.offset + q.limit if more else None, "items": items}

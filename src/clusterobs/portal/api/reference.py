@@ -1,0 +1,54 @@
+"""Reference resources: schemes, categories, methods, regions."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from clusterobs.portal import filters, store
+from clusterobs.portal.api.schemas import CategoryOut, Message, MethodOut, RegionOut, SchemeOut
+from clusterobs.portal.filters import NotFound
+from clusterobs.store import queries
+
+router = Router(tags=["reference"])
+
+
+@router.get("/schemes", response=list[SchemeOut])
+def list_schemes(request: HttpRequest) -> list[dict]:
+    """The category schemes of the edition."""
+    with store.cursor() as con:
+        return store.memo(con, queries.schemes)
+
+
+@router.get("/categories", response={200: list[CategoryOut], 400: Message})
+def list_categories(request: HttpRequest, scheme: str = filters.DEFAULT_SCHEME) -> list[dict]:
+    """The categories of one scheme."""
+    with store.cursor() as con:
+        return store.memo(con, queries.categories, filters.check_scheme(con, scheme))
+
+
+@router.get("/methods", response={200: list[MethodOut], 400: Message})
+def list_methods(request: HttpRequest, scheme: str | None = None) -> list[dict]:
+    """The rating methods (all, or those applied to *scheme*) and their criteria."""
+    with store.cursor() as con:
+        if scheme is not None:
+            filters.check_scheme(con, scheme)
+        return store.memo(con, queries.methods, scheme)
+
+
+@router.get("/regions", response={200: list[RegionOut], 400: Message})
+def list_regions(request: HttpRequest, level: int | None = Query(None, ge=0, le=3)) -> list[dict]:
+    """The regions with results, optionally of one NUTS level."""
+    with store.cursor() as con:
+        return store.memo(con, queries.regions, level)
+
+
+@router.get("/regions/{code}", response={200: RegionOut, 404: Message})
+def get_region(request: HttpRequest, code: str) -> dict:
+    """One region; a 404 lists the closest codes."""
+    with store.cursor() as con:
+        found = queries.region(con, code)
+        if found is None:
+            near = queries.suggest_regions(con, code[:40])
+            raise NotFound(f"no region {code!r}", [{"region": r["region"], "name": r["name"]} for r in near])
+        return found

@@ -1,0 +1,77 @@
+"""Typed response schemas of the API (the OpenAPI document is generated from them)."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+
+class Message(Schema):
+    """An error: what is wrong, and the closest valid values when there are any."""
+
+    message: str
+    suggestions: list[dict[str, str | int | None]] = []
+
+
+class SchemeOut(Schema):
+    scheme: str
+    version: str
+    title: str
+    classification: str | None
+    partitioning: bool | None
+    categories: int
+
+
+class CategoryOut(Schema):
+    scheme: str
+    category: str
+    category_name: str
+    traded: bool | None
+
+
+class MethodOut(Schema):
+    method: str
+    schemes: list[str]
+    max_stars: int | None
+    criteria: list[str]
+
+
+class RegionOut(Schema):
+    region: str
+    name: str
+    level: int
+    country: str
+
+
+class ClusterOut(Schema):
+    """One cluster (region x category x year) with the method's star rating."""
+
+    region: str
+    region_name: str
+    nuts_level: int
+    scheme: str
+    category: str
+    category_name: str
+    year: int
+    employment: float | None
+    establishments: float | None
+    wages: float | None
+    share_region: float | None
+    share_ref: float | None
+    lq: float | None
+    wage_per_employee: float | None
+    growth_1y: float | None
+    growth_5y: float | None
+    stars: int | None
+    stars_confidence: float | None
+    rating_level: str | None
+    criteria: dict[str, bool | None]
+
+
+class ClusterPage(Schema):
+    """A page of clusters; ``next_offset`` is null on the last page."""
+
+    method: str
+    limit: int
+    offset: int
+    next_offset: int | None
+    items: list[ClusterOut]

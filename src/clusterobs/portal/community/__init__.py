@@ -1,0 +1,1 @@
+"""Meeting space: member directory, matchmaking, events and discussions."""

@@ -1,0 +1,6 @@
+"""URLs of the community app."""
+
+from django.urls import path
+
+app_name = "community"
+urlpatterns: list = []

@@ -1,0 +1,131 @@
+"""Plotly figures as plain dicts (rendered by the locally served plotly.js).
+
+Figures are built as dicts rather than through ``plotly.graph_objects``: that is what the
+browser needs, and it costs microseconds instead of milliseconds per page. Every chart has
+a table alternative and a CSV download next to it in the templates.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from clusterobs.portal.explorer.classes import STARS
+
+FONT = {"family": "system-ui, sans-serif", "size": 13, "color": "#1a1a1a"}
+BUBBLE_STARS = ["#bdbdbd", *STARS[1:]]  # grey for unrated clusters, viridis steps for 1-3 stars
+LQ_FLOOR = 0.1
+LINE_COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]  # Okabe-Ito
+
+
+def _num(value: Any) -> float | None:
+    """A JSON-safe number (NaN and None become None)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _layout(title: str, x: str, y: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": {"text": title},
+        "font": FONT,
+        "xaxis": {"title": {"text": x}},
+        "yaxis": {"title": {"text": y}},
+        "margin": {"l": 64, "r": 16, "t": 48, "b": 96},
+        "legend": {"orientation": "h", "y": -0.32},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#f7f7f7",
+        **extra,
+    }
+
+
+def bubble(records: list[dict[str, Any]], growth: str, max_stars: int) -> dict[str, Any]:
+    """Portfolio chart: LQ (log x) against growth (y), size = employment, colour = stars."""
+    rows = [r for r in records if (_num(r["lq"]) or 0) > 0 and _num(r[growth]) is not None]
+    biggest = max((_num(r["employment"]) or 0 for r in rows), default=1) or 1
+    traces = []
+    for stars in range(max_stars + 1):
+        sel = [r for r in rows if int(r["stars"] or 0) == stars]
+        if not sel:
+            continue
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": f"{stars} star{'s' if stars != 1 else ''}",
+            "x": [_num(r["lq"]) for r in sel],
+            "y": [_num(r[growth]) for r in sel],
+            "text": [r["category_name"] for r in sel],
+            "customdata": [_num(r["employment"]) for r in sel],
+            "hovertemplate": "%{text}<br>LQ %{x:.2f}, growth %{y:.1%}<br>"
+                             "employment %{customdata:,.0f}<extra></extra>",
+            "marker": {
+                "size": [_num(r["employment"]) or 0 for r in sel],
+                "sizemode": "area", "sizeref": 2.0 * biggest / (48.0**2), "sizemin": 3,
+                "color": BUBBLE_STARS[min(stars, len(BUBBLE_STARS) - 1)],
+                "line": {"width": 1, "color": "#333333"}, "opacity": 0.85,
+            },
+        })
+    label = "Employment growth, 5 years (annual)" if growth == "growth_5y" else "Employment growth, 1 year"
+    lqs = [_num(r["lq"]) or 1.0 for r in rows] or [1.0]
+    x_range = [math.log10(max(min(lqs) * 0.8, LQ_FLOOR)), math.log10(max(lqs) * 1.3)]
+    return {"data": traces, "layout": _layout(
+        "Cluster portfolio", "Location quotient (log scale)", label,
+        xaxis={"title": {"text": f"Location quotient (log scale; below {LQ_FLOOR} not shown)"},
+               "type": "log", "range": x_range},
+        yaxis={"title": {"text": label}, "tickformat": ".0%"},
+    )}
+
+
+def lines(rows: list[dict[str, Any]], key: str, name: str, y: str, title: str, ylabel: str) -> dict[str, Any]:
+    """One line per *key* value over the years (rows carry year, *key*, *name*, *y*)."""
+    traces: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        t = traces.setdefault(r[key], {
+            "type": "scatter", "mode": "lines+markers", "name": str(r[name]), "x": [], "y": [],
+            "line": {"color": LINE_COLORS[len(traces) % len(LINE_COLORS)]},
+        })
+        t["x"].append(int(r["year"]))
+        t["y"].append(_num(r[y]))
+    return {"data": list(traces.values()), "layout": _layout(title, "Year", ylabel)}
+
+
+def histogram(values: list[float], title: str) -> dict[str, Any]:
+    """Distribution of LQ values, with the specialisation threshold (LQ 2) marked."""
+    return {"data": [{
+        "type": "histogram", "x": [_num(v) for v in values], "nbinsx": 40,
+        "marker": {"color": "#3b528b", "line": {"width": 1, "color": "#ffffff"}}, "name": "regions",
+    }], "layout": _layout(title, "Location quotient", "Regions", shapes=[{
+        "type": "line", "x0": 2, "x1": 2, "yref": "paper", "y0": 0, "y1": 1,
+        "line": {"color": "#d55e00", "dash": "dash", "width": 2},
+    }], showlegend=False)}
+
+
+def trend(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """Employment of a category and the number of starred regions per year (two lines)."""
+    years = [int(r["year"]) for r in rows]
+    return {"data": [
+        {"type": "scatter", "mode": "lines+markers", "name": "Employment", "x": years,
+         "y": [_num(r["employment"]) for r in rows], "line": {"color": "#0072b2", "width": 3}},
+        {"type": "scatter", "mode": "lines+markers", "name": "Regions with 1+ stars (right axis)",
+         "x": years, "y": [r["starred_regions"] for r in rows], "yaxis": "y2",
+         "line": {"color": "#d55e00", "dash": "dot", "width": 2}},
+    ], "layout": _layout(
+        title, "Year", "Employment", margin={"l": 72, "r": 72, "t": 48, "b": 56},
+        yaxis={"title": {"text": "Employment"}, "rangemode": "tozero"},
+        yaxis2={"title": {"text": "Regions with 1+ stars"}, "overlaying": "y", "side": "right",
+                "rangemode": "tozero", "showgrid": False},
+    )}
+
+
+def grouped_bars(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """LQ per category (x) for each region (one bar colour per region)."""
+    traces: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        t = traces.setdefault(r["region"], {
+            "type": "bar", "name": f"{r['region_name']} ({r['region']})", "x": [], "y": [],
+            "marker": {"color": LINE_COLORS[len(traces) % len(LINE_COLORS)]},
+        })
+        t["x"].append(r["category_name"])
+        t["y"].append(_num(r["lq"]))
+    return {"data": list(traces.values()), "layout": _layout(
+        title, "", "Location quotient", barmode="group", margin={"l": 64, "r": 16, "t": 48, "b": 160},
+    )}

@@ -1,0 +1,163 @@
+"""What each explorer page shows: the context of its template and the tables it offers.
+
+Each builder takes a store cursor and checked :class:`~clusterobs.portal.filters.Filters`
+and returns a :class:`Page`: the template context plus every table behind the page's
+tables and charts, by name, so that ``?format=csv&table=<name>`` downloads exactly what
+the page shows. Cluster tables come from :func:`clusterobs.store.reader.clusters`, the data
+path the API's clusters endpoint uses too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from clusterobs.portal import store
+from clusterobs.portal.explorer import charts, classes, summary
+from clusterobs.portal.filters import Filters
+from clusterobs.store import queries, reader
+
+Con = duckdb.DuckDBPyConnection
+SERIES_CLUSTERS = 5
+TOP_REGIONS = 20
+
+
+@dataclass
+class Page:
+    """A page's template context and its downloadable tables (name -> rows)."""
+
+    context: dict[str, Any]
+    tables: dict[str, pd.DataFrame | list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as dicts with None for missing values (JSON- and template-safe)."""
+    clean = df.astype(object).where(df.notna(), None)
+    return clean.to_dict("records")
+
+
+def max_stars(con: Con, scheme: str, method: str) -> int:
+    """The highest star count *method* gives (3 for ECO, 1 for the CMP strong flag)."""
+    found = [m["max_stars"] for m in store.memo(con, queries.methods, scheme) if m["method"] == method]
+    return int(found[0]) if found and found[0] is not None else 3
+
+
+def home(con: Con, f: Filters) -> Page:
+    """Headline figures of the default year and the schemes."""
+    figures = queries.headline(con, f.scheme, f.method, f.year, 2)
+    return Page({
+        "figures": figures,
+        "schemes": store.memo(con, queries.schemes),
+        "build": store.memo(con, queries.build_info),
+    })
+
+
+def map_page(con: Con, f: Filters) -> Page:
+    """Choropleth values of one category and indicator, with its legend and table."""
+    assert f.category is not None
+    rows = queries.map_values(con, f.scheme, f.category, f.indicator, f.method, f.year, f.level)
+    numbers = [r["value"] for r in rows if r["value"] is not None and r["value"] == r["value"]]
+    legend = classes.legend(f.indicator, numbers, max_stars(con, f.scheme, f.method))
+    for r in rows:
+        r["class"] = legend.classify(r["value"])
+        r["text"] = classes.fmt(f.indicator, r["value"])
+        r["color"] = classes.MISSING if r["class"] is None else legend.colors[r["class"]]
+    data = {r["region"]: {"c": r["class"], "t": r["text"]} for r in rows}
+    cat = queries.category(con, f.scheme, f.category)
+    return Page({
+        "rows": rows,
+        "legend": legend,
+        "map_data": {"values": data, "colors": legend.colors, "missing": classes.MISSING,
+                     "label": queries.INDICATORS[f.indicator][1], "level": f.level},
+        "category": cat,
+        "indicator_label": queries.INDICATORS[f.indicator][1],
+    }, {"values": [{k: r[k] for k in ("region", "name", "value", "employment", "lq", "stars")}
+                   for r in rows]})
+
+
+def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
+    """Portfolio chart, cluster table, summary, time series and similar regions."""
+    df = reader.clusters(con, f.scheme, f.method, year=f.year, region=region["region"])
+    df = df.sort_values(["stars", "employment"], ascending=[False, False], na_position="last")
+    rows = records(df)
+    top = sorted(rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
+    series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top])
+    portfolio = store.memo(con, queries.portfolios, f.scheme, f.year, region["level"])
+    similar = queries.most_similar(portfolio, region["region"])
+    total = queries.region_employment(con, region["region"], f.year)
+    growth = "growth_5y" if df["growth_5y"].notna().sum() >= df["growth_1y"].notna().sum() else "growth_1y"
+    stars = max_stars(con, f.scheme, f.method)
+    return Page({
+        "region": region,
+        "rows": rows,
+        "criteria": list(reader.METHOD_CRITERIA[f.method]),
+        "summary": summary.region_summary(region, rows, f.year, f.method, total),
+        "total_employment": total,
+        "similar": similar,
+        "series": series,
+        "bubble": charts.bubble(rows, growth, stars),
+        "series_chart": charts.lines(series, "category", "category_name", "employment",
+                                     "Employment of the leading clusters", "Employment"),
+        "growth_label": "5-year annual growth" if growth == "growth_5y" else "1-year growth",
+    }, {"clusters": df, "series": series, "similar": similar})
+
+
+def category_page(con: Con, f: Filters, category: dict[str, Any]) -> Page:
+    """Top regions, a map, the LQ distribution and the trend of one category."""
+    df = reader.clusters(con, f.scheme, f.method, year=f.year, category=category["category"], level=f.level)
+    df = df.sort_values("employment", ascending=False, na_position="last")
+    lq = queries.lq_distribution(con, f.scheme, category["category"], f.year, f.level)
+    trend = queries.category_trend(con, f.scheme, category["category"], f.method, f.level)
+    page = map_page(con, f)
+    name = category["category_name"]
+    page.context.update({
+        "category": category,
+        "top": records(df.head(TOP_REGIONS)),
+        "regions_count": len(df),
+        "lq_chart": charts.histogram([r["lq"] for r in lq], f"Distribution of LQ: {name}"),
+        "trend_chart": charts.trend(trend, f"Trend: {name}"),
+        "trend": trend,
+        "lq_summary": _lq_summary(lq),
+    })
+    page.tables = {"regions": df, "values": page.tables["values"], "lq": lq, "trend": trend}
+    return page
+
+
+def _lq_summary(lq: list[dict[str, Any]]) -> dict[str, Any]:
+    values = sorted(r["lq"] for r in lq)
+    if not values:
+        return {"n": 0}
+    return {"n": len(values), "median": values[len(values) // 2], "max": values[-1],
+            "above2": sum(1 for v in values if v >= 2)}
+
+
+def compare_page(con: Con, f: Filters, regions: list[dict[str, Any]]) -> Page:
+    """Two to five regions side by side: headline figures, LQ and stars per category."""
+    frames = [reader.clusters(con, f.scheme, f.method, year=f.year, region=r["region"]) for r in regions]
+    df = pd.concat(frames, ignore_index=True)
+    rows = records(df)
+    by_cat: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        entry = by_cat.setdefault(r["category"], {"category": r["category"], "category_name": r["category_name"], "cells": {}})
+        entry["cells"][r["region"]] = r
+    codes = [r["region"] for r in regions]
+    table = sorted(by_cat.values(), key=lambda e: -max((c["stars"] or 0) for c in e["cells"].values()))
+    for entry in table:
+        entry["cells"] = [entry["cells"].get(c) for c in codes]
+    heads = []
+    for reg in regions:
+        mine = [r for r in rows if r["region"] == reg["region"]]
+        rated = [r for r in mine if (r["stars"] or 0) >= 1]
+        heads.append({**reg, "employment": queries.region_employment(con, reg["region"], f.year),
+                      "clusters": len(mine), "rated": len(rated),
+                      "best": max(rated, key=lambda r: (r["stars"], r["employment"] or 0), default=None)})
+    strongest = {e["category"] for e in table[:10]}
+    chart_rows = [r for r in rows if r["category"] in strongest]
+    return Page({
+        "heads": heads,
+        "table": table,
+        "chart": charts.grouped_bars(chart_rows, "Location quotient of the strongest clusters"),
+    }, {"clusters": df})

@@ -1,0 +1,107 @@
+/* The choropleth: Leaflet (served locally), GISCO geometries from the API, values and legend
+   from the server-rendered panel. A filter change swaps the panel and recolours the map. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || !window.L) { return; }
+  var panel = document.getElementById("map-panel");
+  var form = document.getElementById("filters");
+  var state = { data: null, layer: null, level: null, qs: "" };
+  var geometries = {};
+  var map = L.map(el, { zoomSnap: 0.25, minZoom: 2, maxZoom: 9, scrollWheelZoom: false, keyboard: true });
+  map.attributionControl.setPrefix("Leaflet");
+  map.fitBounds([[35.5, -10.5], [70.5, 33.5]]);
+
+  function readPanel() {
+    var node = panel.querySelector("#map-data");
+    state.data = JSON.parse(node.textContent);
+    state.qs = panel.querySelector(".map-panel").dataset.qs || "";
+  }
+  function value(code) { return state.data.values[code]; }
+  function style(feature) {
+    var v = value(feature.properties.region);
+    var fill = v && v.c !== null ? state.data.colors[v.c] : state.data.missing;
+    return { fillColor: fill, fillOpacity: 0.9, color: "#ffffff", weight: 0.7 };
+  }
+  function regionQuery() {
+    var p = new URLSearchParams(state.qs), out = new URLSearchParams();
+    ["scheme", "method", "year"].forEach(function (k) { if (p.get(k)) { out.set(k, p.get(k)); } });
+    return out.toString();
+  }
+  function tooltip(layer) {
+    var p = layer.feature.properties, v = value(p.region);
+    var box = document.createElement("div");
+    var title = document.createElement("strong");
+    title.textContent = p.name + " (" + p.region + ")";
+    box.appendChild(title);
+    box.appendChild(document.createElement("br"));
+    box.appendChild(document.createTextNode(state.data.label + ": " + (v ? v.t : "no data")));
+    return box;
+  }
+  function onEach(feature, layer) {
+    layer.bindTooltip(tooltip, { sticky: true, className: "region-tooltip" });
+    layer.on("click", function () {
+      if (value(feature.properties.region)) {
+        window.location.href = el.dataset.regionUrl + feature.properties.region + "/?" + regionQuery();
+      }
+    });
+    layer.on("mouseover", function () { layer.setStyle({ weight: 2.5, color: "#1a1a1a" }); layer.bringToFront(); });
+    layer.on("mouseout", function () { state.layer.resetStyle(layer); });
+  }
+  function draw() {
+    var level = state.data.level;
+    if (state.layer && state.level === level) {
+      state.layer.setStyle(style);
+      el.dataset.state = "ready";
+      return Promise.resolve();
+    }
+    el.dataset.state = "loading";
+    var load = geometries[level] || fetch(el.dataset.geometryUrl + "?level=" + level).then(function (r) { return r.json(); });
+    geometries[level] = load;
+    return load.then(function (geo) {
+      if (state.layer) { map.removeLayer(state.layer); }
+      state.layer = L.geoJSON(geo, {
+        style: style, onEachFeature: onEach,
+        attribution: "© EuroGeographics for the administrative boundaries · Source: Eurostat"
+      }).addTo(map);
+      state.layer.eachLayer(function (layer) {  // lets tests and assistive tools find a region's shape
+        var path = layer.getElement && layer.getElement();
+        if (path) { path.setAttribute("data-region", layer.feature.properties.region); }
+      });
+      state.level = level;
+      el.dataset.state = "ready";
+    });
+  }
+  function refresh() {
+    var params = new URLSearchParams(new FormData(form));
+    el.dataset.state = "loading";
+    return fetch(el.dataset.panelUrl + "?" + params.toString())
+      .then(function (r) {
+        if (!r.ok) { throw new Error("the server answered " + r.status); }
+        return r.text();
+      })
+      .then(function (html) {
+        panel.innerHTML = html;
+        readPanel();
+        if (window.history && window.history.replaceState) {
+          window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+        }
+        return draw();
+      })
+      .catch(function (err) { el.dataset.state = "error"; panel.insertAdjacentText("afterbegin", "Could not update the map: " + err.message); });
+  }
+  readPanel();
+  draw();
+  if (form && el.dataset.panelUrl) {
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "scheme") { form.submit(); return; }  // categories and methods change
+      refresh();
+    });
+    form.addEventListener("submit", function (e) {
+      var scheme = form.querySelector("[name=scheme]");
+      if (scheme && new URLSearchParams(state.qs).get("scheme") !== scheme.value) { return; }
+      e.preventDefault();
+      refresh();
+    });
+  }
+})();

@@ -1,0 +1,55 @@
+"""Template filters for numbers as the explorer shows them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django import template
+
+from clusterobs.portal.explorer.classes import fmt
+
+register = template.Library()
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+@register.filter
+def num(value: Any, digits: int = 0) -> str:
+    """A number with thousands separators and *digits* decimals; an en dash when missing."""
+    return "–" if _missing(value) else f"{float(value):,.{int(digits)}f}"
+
+
+@register.filter
+def pct(value: Any, digits: int = 1) -> str:
+    """A share or growth rate as a signed percentage."""
+    return "–" if _missing(value) else f"{float(value) * 100:+.{int(digits)}f} %"
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A share (0..1) as an unsigned percentage."""
+    return "–" if _missing(value) else f"{float(value) * 100:.1f} %"
+
+
+@register.filter
+def indicator(value: Any, name: str) -> str:
+    """A value formatted for indicator *name*."""
+    return fmt(name, value)
+
+
+@register.filter
+def check(value: Any) -> str:
+    """A criterion flag as yes / no / – ."""
+    return "–" if _missing(value) or value is None else ("yes" if value else "no")
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` (None when absent)."""
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None

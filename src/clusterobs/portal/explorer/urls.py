@@ -1,0 +1,16 @@
+"""URLs of the explorer pages."""
+
+from django.urls import path
+
+from clusterobs.portal.explorer import views
+
+app_name = "explorer"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search.json", views.search, name="search"),
+    path("map/", views.map_view, name="map"),
+    path("map/panel/", views.map_panel, name="map_panel"),
+    path("regions/<str:code>/", views.region, name="region"),
+    path("categories/<str:scheme>/<str:code>/", views.category, name="category"),
+    path("compare/", views.compare, name="compare"),
+]

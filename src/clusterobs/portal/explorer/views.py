@@ -1,0 +1,156 @@
+"""Thin views of the explorer: check the filters, build the page, render or download it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from clusterobs.portal import filters, store
+from clusterobs.portal.explorer import downloads, pages
+from clusterobs.portal.filters import BadInput, Filters, NotFound
+from clusterobs.store import queries
+
+CODE = re.compile(r"^[A-Za-z0-9-]{1,12}$")
+LEVELS = [(0, "NUTS 0 (countries)"), (1, "NUTS 1"), (2, "NUTS 2")]
+
+
+def _options(con: Any, f: Filters) -> dict[str, Any]:
+    """The choices of the filter selects, for the current scheme."""
+    return {
+        "schemes": store.memo(con, queries.schemes),
+        "methods": store.memo(con, queries.methods, f.scheme),
+        "years": store.memo(con, queries.years, f.scheme),
+        "categories": store.memo(con, queries.categories, f.scheme),
+        "indicators": [(k, v[1]) for k, v in queries.INDICATORS.items()],
+        "levels": LEVELS,
+    }
+
+
+def _deliver(request: HttpRequest, con: Any, page: pages.Page, template: str, name: str,
+             f: Filters, keys: tuple[str, ...]) -> HttpResponse:
+    """A download when ``?format=`` is given, else the rendered page."""
+    fmt = filters.download_format(request.GET)
+    if fmt is not None:
+        table = request.GET.get("table") or next(iter(page.tables))
+        if table not in page.tables:
+            raise BadInput(f"table={table!r} is not on this page: expected one of {', '.join(page.tables)}")
+        return downloads.response(page.tables[table], fmt, f"{name}-{table}")
+    query = {k: v for k, v in f.query().items() if k in keys}
+    extra = {k: request.GET[k] for k in ("regions",) if k in request.GET}
+    qs = urlencode({**query, **extra})
+    links = {t: {fmt: f"?{qs}&format={fmt}&table={t}" for fmt in filters.FORMATS} for t in page.tables}
+    ctx = {**page.context, "f": f, "qs": qs, "downloads": links, "keys": keys, **_options(con, f),
+           "hidden": list(extra.items()), "nav": template.split("/")[-1].removesuffix(".html")}
+    return render(request, template, ctx)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Headline figures of the latest complete year and the search box."""
+    text = request.GET.get("q", "").strip()[:100]
+    with store.cursor() as con:
+        f = filters.parse(request.GET, con)
+        page = pages.home(con, f)
+        results = _search(con, text) if text else []
+        return render(request, "explorer/home.html", {
+            **page.context, "f": f, "q": text, "results": results, "nav": "home", **_options(con, f)})
+
+
+def search(request: HttpRequest) -> JsonResponse:
+    """Autocomplete: regions and categories matching ``?q=`` (JSON)."""
+    text = request.GET.get("q", "")
+    if len(text) > 100:
+        return JsonResponse({"message": "q is longer than 100 characters"}, status=400)
+    with store.cursor() as con:
+        return JsonResponse({"results": _search(con, text)})
+
+
+def _search(con: Any, text: str) -> list[dict[str, Any]]:
+    """Search hits with the URL and label each result links to."""
+    hits = queries.search(con, text, limit=10)
+    for h in hits:
+        if h["kind"] == "region":
+            h["url"] = reverse("explorer:region", args=[h["code"]])
+            h["label"] = f"{h['name']} ({h['code']}, NUTS {h['level']})"
+        else:
+            h["url"] = reverse("explorer:category", args=[h["scheme"], h["code"]])
+            h["label"] = f"{h['name']} ({h['scheme']} {h['code']})"
+    return hits
+
+
+MAP_KEYS = ("scheme", "method", "year", "level", "category", "indicator")
+
+
+def map_view(request: HttpRequest) -> HttpResponse:
+    """The choropleth page (``/map/``), or its values as a download."""
+    with store.cursor() as con:
+        f = filters.parse(request.GET, con, with_category=True)
+        return _deliver(request, con, pages.map_page(con, f), "explorer/map.html", "map", f, MAP_KEYS)
+
+
+def map_panel(request: HttpRequest) -> HttpResponse:
+    """The legend, data and table of the map: what a filter change swaps in."""
+    with store.cursor() as con:
+        f = filters.parse(request.GET, con, with_category=True)
+        return _deliver(request, con, pages.map_page(con, f), "explorer/_map_panel.html", "map", f, MAP_KEYS)
+
+
+def _regions_by_code(con: Any) -> dict[str, dict[str, Any]]:
+    return {r["region"]: r for r in queries.regions(con)}
+
+
+def _region(con: Any, code: str) -> dict[str, Any]:
+    """The region *code*, or NotFound with the closest regions."""
+    found = store.memo(con, _regions_by_code).get(code) if CODE.match(code) else None
+    if found is None:
+        near = queries.suggest_regions(con, code[:40])
+        raise NotFound(f"There is no region {code!r} in this edition.", [
+            {"url": reverse("explorer:region", args=[r["region"]]), "label": f"{r['name']} ({r['region']})"}
+            for r in near])
+    return found
+
+
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    """The profile of one region (``/regions/<code>/``)."""
+    with store.cursor() as con:
+        reg = _region(con, code)
+        f = filters.parse(request.GET, con)
+        page = pages.region_page(con, f, reg)
+        return _deliver(request, con, page, "explorer/region.html", reg["region"], f, ("scheme", "method", "year"))
+
+
+def category(request: HttpRequest, scheme: str, code: str) -> HttpResponse:
+    """The profile of one category (``/categories/<scheme>/<code>/``)."""
+    with store.cursor() as con:
+        known = [s["scheme"] for s in store.memo(con, queries.schemes)]
+        cat = queries.category(con, scheme, code) if scheme in known else None
+        if cat is None:
+            near = queries.suggest_categories(con, scheme, code[:60])
+            raise NotFound(f"There is no category {code!r} in scheme {scheme!r}.", [
+                {"url": reverse("explorer:category", args=[c["scheme"], c["category"]]),
+                 "label": f"{c['category_name']} ({c['scheme']} {c['category']})"} for c in near])
+        params = {**request.GET.dict(), "scheme": scheme, "category": code}
+        f = filters.parse(params, con, with_category=True)
+        page = pages.category_page(con, f, cat)
+        return _deliver(request, con, page, "explorer/category.html", f"{scheme}-{code}", f,
+                        ("method", "year", "level", "indicator"))
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two to five regions side by side (``/compare/?regions=A,B``)."""
+    raw = request.GET.get("regions", "")
+    codes = list(dict.fromkeys(c.strip() for c in raw.split(",") if c.strip()))
+    with store.cursor() as con:
+        f = filters.parse(request.GET, con)
+        if not codes:
+            return render(request, "explorer/compare.html", {"f": f, "qs": "", "empty": True, **_options(con, f)})
+        if not 2 <= len(codes) <= 5:
+            raise BadInput(f"regions={raw!r}: give two to five region codes separated by commas")
+        regs = [_region(con, c) for c in codes]
+        page = pages.compare_page(con, f, regs)
+        return _deliver(request, con, page, "explorer/compare.html", "compare-" + "-".join(codes), f,
+                        ("scheme", "method", "year"))

@@ -1,0 +1,1 @@
+"""Modern cluster policy showcases: a curated, searchable library of real policy cases."""

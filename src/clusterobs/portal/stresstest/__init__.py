@@ -1,0 +1,1 @@
+"""Stress test for cluster policy: self-assessment questionnaire, scored profile, guidance."""
