@@ -31,8 +31,8 @@ def small_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def run(con: ibis.BaseBackend) -> pd.DataFrame:
     clusters, totals = small_tables()
-    c = con.create_table("clusters_t", clusters, overwrite=True)
-    t = con.create_table("totals_t", totals, overwrite=True)
+    c = con.create_view("clusters_t", ibis.memtable(clusters), overwrite=True)
+    t = con.create_view("totals_t", ibis.memtable(totals), overwrite=True)
     m = Methodology(size_share=0.25, focus_share=0.25, productivity_share=0.25)
     ind = indicators.cluster_indicators(c, t, m)
     rated = stars.eco_and_panorama(ind, m)
@@ -40,13 +40,16 @@ def run(con: ibis.BaseBackend) -> pd.DataFrame:
     return out[["region", "year", "category", "lq", "share_ref", "growth_1y", "eco_stars", "panorama_stars"]]
 
 
-def test_duckdb_and_spark_give_identical_results() -> None:
+def test_duckdb_and_spark_give_identical_results(tmp_path) -> None:
     assert shutil.which("java") or os.environ.get("JAVA_HOME"), "Java is needed for the Spark engine test"
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+             .config("spark.sql.shuffle.partitions", "2")
+             .config("spark.sql.warehouse.dir", str(tmp_path / "warehouse"))
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={tmp_path}")
+             .getOrCreate())
     try:
         on_spark = run(ibis.pyspark.connect(spark))
     finally:
