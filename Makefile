@@ -44,4 +44,5 @@ lock: $(VENV)/.installed
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 clean:
+	chmod -R u+w var/editions 2>/dev/null || true
 	rm -rf var/store var/cache var/editions

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.trends_bench", "bench.portal_bench"]
+BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.trends_bench", "bench.portal_bench",
+              "bench.editions_bench"]
 
 
 def main(names: list[str]) -> None:

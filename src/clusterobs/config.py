@@ -37,6 +37,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DJANGO_SECRET_KEY", None, "Secret key of the portal; required when DJANGO_DEBUG is off."),
     Setting("DJANGO_DEBUG", "1", "1 for development, 0 for production."),
     Setting("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the portal answers to."),
+    Setting("DJANGO_CSRF_TRUSTED_ORIGINS", None, "Comma-separated origins (https://observatory.example.org) trusted for forms behind a proxy."),
+    Setting("DJANGO_SECURE_SSL_REDIRECT", "1", "With DJANGO_DEBUG=0: redirect plain HTTP to HTTPS (0 when the proxy already does)."),
+    Setting("DJANGO_HSTS_SECONDS", "31536000", "With DJANGO_DEBUG=0: Strict-Transport-Security max-age in seconds."),
+    Setting("DJANGO_EMAIL_HOST", None, "SMTP server for account and event emails; unset: emails are printed to the console log."),
+    Setting("DJANGO_EMAIL_PORT", "587", "SMTP port (STARTTLS)."),
+    Setting("DJANGO_EMAIL_USER", None, "SMTP user name."),
+    Setting("DJANGO_EMAIL_PASSWORD", None, "SMTP password."),
+    Setting("DJANGO_DEFAULT_FROM_EMAIL", "observatory@localhost", "Sender address of the portal's emails."),
+    Setting("DJANGO_LOG_LEVEL", "INFO", "Level of the portal's JSON log lines on standard error."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -92,11 +92,13 @@ def cluster_indicators(
         t = t.left_join(reference, on).select(t, reference.reference_share)
     else:
         t = t.mutate(reference_share=_ratio(t.category_employment, t.category_base))
+    # rounded far below any published precision, so that parallel sums in another order
+    # cannot flip a rating that sits exactly on a threshold between two identical builds
     t = t.mutate(
-        share_region=_ratio(t.employment, t.employment_total),
-        share_ref=_ratio(t.employment, t.category_employment),
-        lq=_ratio(_ratio(t.employment, t.base_employment), t.reference_share),
-        wage_per_employee=_ratio(t.wages * 1e6, t.employment),
+        share_region=_ratio(t.employment, t.employment_total).round(12),
+        share_ref=_ratio(t.employment, t.category_employment).round(12),
+        lq=_ratio(_ratio(t.employment, t.base_employment), t.reference_share).round(10),
+        wage_per_employee=_ratio(t.wages * 1e6, t.employment).round(6),
     )
     t = t.mutate(relative_wage=_ratio(t.wage_per_employee, t.category_wage))
     return _growth(t).drop("category_wage", "category_employment", "category_base",

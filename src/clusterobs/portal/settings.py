@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "axes",
     "clusterobs.portal.accounts",
     "clusterobs.portal.explorer",
+    "clusterobs.portal.insights",
     "clusterobs.portal.stresstest",
     "clusterobs.portal.showcases",
     "clusterobs.portal.community",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "clusterobs.portal.middleware.ServerTimingMiddleware",
+    "clusterobs.portal.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,8 +116,16 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = "observatory@localhost"
+if config.get("DJANGO_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = config.get("DJANGO_EMAIL_HOST") or ""
+    EMAIL_PORT = int(config.get("DJANGO_EMAIL_PORT") or 587)
+    EMAIL_HOST_USER = config.get("DJANGO_EMAIL_USER") or ""
+    EMAIL_HOST_PASSWORD = config.get("DJANGO_EMAIL_PASSWORD") or ""
+    EMAIL_USE_TLS = True
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = config.get("DJANGO_DEFAULT_FROM_EMAIL") or "observatory@localhost"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,3 +144,41 @@ VENDOR_DIR = config.var_dir() / "vendor"
 VENDOR_DIR.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [("vendor", str(VENDOR_DIR))]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# security headers everywhere (tests exercise them); HTTPS-only settings in production
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in (config.get("DJANGO_CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()]
+#: Content-Security-Policy sent by clusterobs.portal.middleware.SecurityHeadersMiddleware:
+#: no inline or third-party scripts; inline styles are allowed (plotly sets them)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+if not DEBUG:
+    SECURE_SSL_REDIRECT = config.get("DJANGO_SECURE_SSL_REDIRECT") == "1"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(config.get("DJANGO_HSTS_SECONDS") or 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# structured logs: one JSON object per line on standard error
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "clusterobs.portal.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": config.get("DJANGO_LOG_LEVEL") or "INFO"},
+    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}

@@ -5,8 +5,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from clusterobs.portal.api.api import api
+from clusterobs.portal.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
@@ -16,5 +18,6 @@ urlpatterns = [
     path("stress-test/", include("clusterobs.portal.stresstest.urls")),
     path("showcases/", include("clusterobs.portal.showcases.urls")),
     path("", include("clusterobs.portal.community.urls")),
+    path("", include("clusterobs.portal.insights.urls")),
     path("", include("clusterobs.portal.explorer.urls")),
 ]

@@ -1,0 +1,20 @@
+"""gunicorn configuration of the portal (docs/deploy.md).
+
+Run: ``gunicorn -c deploy/gunicorn.conf.py clusterobs.portal.wsgi``. Workers are processes
+(DuckDB reads are CPU-bound; threads would contend on the GIL), each opening the store
+read-only; ``max_requests`` recycles workers so a replaced store file is picked up.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = 1
+timeout = 60
+graceful_timeout = 30
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
