@@ -56,14 +56,25 @@ def isolated_var(tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture(scope="session")
 def built_store(loaded_store: Path) -> Path:
-    """The loaded real-data store after `clusterobs build` (built once per session).
+    """The loaded real-data store after `clusterobs build` and `clusterobs scoreboard`
+    (built once per session).
 
     Tests must open it read-only (``clusterobs.store.reader.connect``) and never change it.
     """
     built = loaded_store.with_name("built.duckdb")
     if not built.exists():
         import shutil
+        import warnings
+
+        from clusterobs.pipeline.scoreboard import build_scoreboard
+        from clusterobs.store.writer import StoreWriter
 
         shutil.copyfile(loaded_store, built)
         pipeline.build(store=built)
+        mirror = Path(os.environ.get("CLUSTEROBS_MIRROR") or DEFAULT_MIRROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # regions of non-EU countries the crosswalk lacks
+            with StoreWriter(built) as writer:
+                build_scoreboard(writer.con, mirror)
+                writer.commit()
     return built

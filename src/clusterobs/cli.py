@@ -231,7 +231,7 @@ EXPORT_FORMATS = ("csv", "parquet", "xlsx")
 @friendly
 def export_cmd(
     table: Annotated[str, typer.Option(
-        help="Table to export: clusters, shift_share, opportunities.")] = "clusters",
+        help="Table to export: clusters, shift_share, opportunities, scoreboard.")] = "clusters",
     scheme: Annotated[str, typer.Option(help="Category scheme id.")] = "eu-clusters",
     method: Annotated[str, typer.Option(help="Rating method: eco-classic, panorama, uscmp-strong.")] = "eco-classic",
     year: Annotated[int | None, typer.Option(help="Only this data year.")] = None,
@@ -245,19 +245,21 @@ def export_cmd(
 
     if fmt not in EXPORT_FORMATS:
         raise typer.BadParameter(f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
-    from clusterobs.store import trends_queries
+    from clusterobs.store import scoreboard_queries, trends_queries
 
     with reader.connect(config.store_path()) as con:
         if table == "shift_share":
             frame = trends_queries.shift_share(con, scheme=scheme)
         elif table == "opportunities":
             frame = trends_queries.opportunities(con, scheme=scheme)
+        elif table == "scoreboard":
+            frame = scoreboard_queries.export_scoreboard(con)
         elif table == "clusters":
             frame = reader.clusters(con, scheme, method, year=year)
             frame = frame.drop(columns=["rating_level"] if method != "panorama" else [])
         else:
             raise typer.BadParameter(
-                f"--table {table!r}: expected clusters, shift_share or opportunities")
+                f"--table {table!r}: expected clusters, shift_share, opportunities or scoreboard")
     path = downloads.write_table(frame, Path(out), fmt)
     console.print(f"wrote {len(frame):,} rows to {path}")
 
@@ -292,3 +294,30 @@ def _django() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clusterobs.portal.settings")
     django.setup()
+
+
+@app.command("backup")
+@friendly
+def backup_cmd(
+    out: Annotated[str, typer.Option(help="Archive to write (.tar.gz).")] = "clusterobs-backup.tar.gz",
+) -> None:
+    """Back up the portal database, the store and the Panorama editions into one archive."""
+    from django.core.management import call_command
+
+    _django()
+    call_command("obs_backup", out=out)
+
+
+@app.command("restore")
+@friendly
+def restore_cmd(
+    archive: Annotated[str, typer.Argument(help="Archive written by `clusterobs backup`.")],
+) -> None:
+    """Restore a backup (checked first: a bad archive changes nothing)."""
+    from django.core.management import CommandError, call_command
+
+    _django()
+    try:
+        call_command("obs_restore", archive)
+    except CommandError as exc:
+        raise ClusterObsError(str(exc)) from None

@@ -15,7 +15,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+    except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
     checks["store"] = "ok" if config.store_path().exists() else "missing"
     healthy = all(v == "ok" for v in checks.values())

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    # before allauth, so that its account/ templates use the portal's layout
+    "clusterobs.portal.community",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -37,7 +39,6 @@ INSTALLED_APPS = [
     "clusterobs.portal.insights",
     "clusterobs.portal.stresstest",
     "clusterobs.portal.showcases",
-    "clusterobs.portal.community",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +117,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# allauth signs in by email: axes must read the user from that field
+AXES_USERNAME_CALLABLE = "clusterobs.portal.community.throttle.axes_username"
 if config.get("DJANGO_EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = config.get("DJANGO_EMAIL_HOST") or ""

@@ -13,7 +13,8 @@ from typing import Any
 
 import duckdb
 
-from clusterobs.store.reader import METHOD_CRITERIA, nuts_version
+from clusterobs.store import reader
+from clusterobs.store.reader import METHOD_CRITERIA
 
 Con = duckdb.DuckDBPyConnection
 
@@ -42,7 +43,7 @@ NUTS_VERSION = ("(SELECT coalesce(max(CAST(json_extract_string(methodology, '$.n
 
 def nuts_version(con: Con) -> int:
     """The NUTS version the built results are expressed in."""
-    return nuts_version(con)
+    return reader.nuts_version(con)
 
 
 def build_info(con: Con) -> dict[str, Any]:

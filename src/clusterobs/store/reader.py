@@ -108,7 +108,8 @@ def clusters(
     if method not in METHOD_CRITERIA:
         raise StoreError(f"unknown method {method!r}: expected one of {', '.join(METHOD_CRITERIA)}")
     criteria = ", ".join(f"r.{c}" for c in METHOD_CRITERIA[method])
-    where, params = ["c.scheme = ?", "r.method = ?"], [scheme, method]
+    where: list[str] = ["c.scheme = ?", "r.method = ?"]
+    params: list[object] = [scheme, method]
     for column, value in (("c.year", year), ("c.region", region), ("c.category", category),
                           ("c.level", level)):
         if value is not None:

@@ -118,3 +118,29 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Per dimension: indicators and years, regions scored, values imputed, lacking data."""
     info = meta(con)
     return {"year": info["year"], "dimensions": info["coverage"], "warnings": info["warnings"]}
+
+
+EXPORT_COLUMNS = ("region", "name", "year", "dimension", "title", "score", "rank", "rank_p05",
+                  "rank_median", "rank_p95", "rel_eu", "status_eu", "rel_peers", "status_peers",
+                  "robust")
+
+
+def export_scoreboard(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The scoreboard as one long table (``clusterobs export --table scoreboard``).
+
+    One row per region x dimension (``overall`` included): composite score, rank and its
+    Monte Carlo range (5th percentile, median, 95th percentile), the score relative to the
+    EU average and to the suggested peers (100 = equal) with strength/weakness status.
+    """
+    info = meta(con)
+    titles = {k: v.get("title", k) for k, v in info["coverage"].items()} | {"overall": "Overall"}
+    df = con.execute(
+        """SELECT s.region, r.name, s.dimension, s.score, s.rank, s.rank_p05, s.rank_median,
+                  s.rank_p95, s.rel_eu, s.status_eu, s.rel_peers, s.status_peers, s.robust
+           FROM scoreboard_scores s
+           LEFT JOIN regions r ON r.region = s.region AND r.nuts_version = 2016
+           ORDER BY s.region, s.dimension"""
+    ).df()
+    df["year"] = info["year"]
+    df["title"] = df["dimension"].map(titles)
+    return df[list(EXPORT_COLUMNS)]

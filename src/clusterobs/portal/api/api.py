@@ -20,6 +20,10 @@ api = NinjaAPI(
 api.add_router("/", reference.router)
 api.add_router("/", clusters.router)
 api.add_router("/", geometries.router)
+api.add_router("/", "clusterobs.portal.api.trends.router")
+api.add_router("/", "clusterobs.portal.api.scoreboard.router")
+api.add_router("/", "clusterobs.portal.api.showcases.router")
+api.add_router("/", "clusterobs.portal.api.community.router")
 
 
 @api.exception_handler(BadInput)

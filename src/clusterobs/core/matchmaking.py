@@ -1,0 +1,155 @@
+"""Matchmaking scores from a region x category matrix: peers to learn from, partners to work with.
+
+Two regions are **peers** when their cluster portfolios look alike: the cosine similarity of
+their vectors of category employment shares (``share_region``), 1 for identical mixes, 0
+for regions with no category in common.
+
+Two regions are **partners** when their strengths complement each other. A region is
+*specialised* in a category when its location quotient is at least ``LQ_STRONG`` (1.25) or
+its cluster has at least ``STARS_STRONG`` (2) stars. Region *a* can offer category *c* to
+region *b* when *a* is specialised in *c* and *b* is not, but has some employment in it
+(LQ > 0: the activity is present, related but weak). The complementarity of the pair is::
+
+    2 * min(offers_ab, offers_ba) / (strengths_a + strengths_b)
+
+0 when one side has nothing to offer, 1 when the two sets of strengths are disjoint, equal
+in number, and each is present (weakly) in the other region. Using the minimum rewards
+partnerships that give in both directions.
+
+Shared interests between two people are the Jaccard index of their sets of categories.
+
+Pure functions over numpy arrays: no store, no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: a location quotient at or above this marks a specialisation (European Cluster Observatory)
+LQ_STRONG = 1.25
+#: a cluster with at least this many stars is a strength
+STARS_STRONG = 2
+
+Matrix = NDArray[np.float64]
+Mask = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A region whose portfolio resembles the reference region's."""
+
+    index: int
+    similarity: float
+    #: column indexes of the categories that contribute most to the similarity
+    shared: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A region whose strengths complement the reference region's."""
+
+    index: int
+    score: float
+    #: categories where the reference region is specialised and the partner is weak
+    offers: tuple[int, ...]
+    #: categories where the partner is specialised and the reference region is weak
+    receives: tuple[int, ...]
+
+
+def unit_rows(matrix: Matrix) -> Matrix:
+    """Rows scaled to length 1 (zero rows stay zero), so dot products are cosines.
+
+    >>> unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    values = np.nan_to_num(np.asarray(matrix, dtype=np.float64))
+    norms = np.linalg.norm(values, axis=1, keepdims=True)
+    out: Matrix = np.divide(values, norms, out=np.zeros_like(values), where=norms > 0)
+    return out
+
+
+def similarities(shares: Matrix, i: int) -> Matrix:
+    """Cosine similarity of every row of *shares* with row *i* (0 for empty rows).
+
+    >>> similarities(np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), 0).round(4).tolist()
+    [1.0, 0.7071, 0.0]
+    """
+    unit = unit_rows(shares)
+    out: Matrix = unit @ unit[i]
+    return out
+
+
+def peers(shares: Matrix, i: int, limit: int = 5, top_shared: int = 3) -> list[Peer]:
+    """The *limit* rows most similar to row *i* (ties by index), with the categories behind it.
+
+    The shared categories are those with the largest product of the two unit rows, i.e.
+    the largest contributions to the cosine.
+    """
+    unit = unit_rows(shares)
+    scores = unit @ unit[i]
+    candidates = [j for j in range(unit.shape[0]) if j != i and unit[j].any()]
+    candidates.sort(key=lambda j: (-float(scores[j]), j))
+    result = []
+    for j in candidates[:limit]:
+        contrib = unit[i] * unit[j]
+        order = [int(k) for k in np.argsort(-contrib, kind="stable")[:top_shared] if contrib[k] > 0]
+        result.append(Peer(index=j, similarity=float(scores[j]), shared=tuple(order)))
+    return result
+
+
+def strengths(lq: Matrix, stars: Matrix, lq_min: float = LQ_STRONG, stars_min: int = STARS_STRONG) -> Mask:
+    """Specialised clusters: LQ >= *lq_min* or stars >= *stars_min* (missing values are not).
+
+    >>> strengths(np.array([[1.3, 0.5]]), np.array([[0.0, 2.0]])).tolist()
+    [[True, True]]
+    """
+    lq_ = np.nan_to_num(np.asarray(lq, dtype=np.float64), nan=0.0)
+    stars_ = np.nan_to_num(np.asarray(stars, dtype=np.float64), nan=0.0)
+    out: Mask = (lq_ >= lq_min) | (stars_ >= stars_min)
+    return out
+
+
+def complement(strong: Mask, lq: Matrix, i: int, j: int) -> Partner:
+    """What regions *i* and *j* can offer each other, and the pair's complementarity score.
+
+    >>> strong = np.array([[True, False], [False, True]])
+    >>> lq = np.array([[2.0, 0.5], [0.4, 1.5]])
+    >>> p = complement(strong, lq, 0, 1)
+    >>> (p.score, p.offers, p.receives)
+    (1.0, (0,), (1,))
+    """
+    present = np.nan_to_num(np.asarray(lq, dtype=np.float64), nan=0.0) > 0
+    offers = strong[i] & ~strong[j] & present[j]
+    receives = strong[j] & ~strong[i] & present[i]
+    total = int(strong[i].sum() + strong[j].sum())
+    n_offers, n_receives = int(offers.sum()), int(receives.sum())
+    score = 2.0 * min(n_offers, n_receives) / total if total else 0.0
+    return Partner(index=j, score=score, offers=tuple(int(k) for k in np.flatnonzero(offers)),
+                   receives=tuple(int(k) for k in np.flatnonzero(receives)))
+
+
+def partners(strong: Mask, lq: Matrix, i: int, limit: int = 5) -> list[Partner]:
+    """The *limit* rows with the highest complementarity to row *i* (score > 0; ties by index)."""
+    found = [complement(strong, lq, i, j) for j in range(strong.shape[0]) if j != i]
+    found = [p for p in found if p.score > 0]
+    found.sort(key=lambda p: (-p.score, p.index))
+    return found[:limit]
+
+
+def shared_interests(a: Set[str], b: Set[str]) -> float:
+    """Jaccard index of two sets of interests (0 when both are empty).
+
+    >>> shared_interests({"1", "2"}, {"2", "3"})
+    0.3333333333333333
+    """
+    union = a | b
+    return len(a & b) / len(union) if union else 0.0
+
+
+def names(indexes: Sequence[int], labels: Sequence[str]) -> list[str]:
+    """The labels of *indexes* (for explanations)."""
+    return [labels[k] for k in indexes]

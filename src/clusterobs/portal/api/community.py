@@ -1,0 +1,59 @@
+"""Read API of the community: approved upcoming events and the public member directory.
+
+The directory uses the page's filter definition (:func:`community.directory.members`) with an
+anonymous viewer, so the API shows exactly what the public page shows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+
+from clusterobs.portal.community import directory
+from clusterobs.portal.community.models import Event
+
+router = Router(tags=["community"])
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    online: bool
+    location: str
+    start: datetime
+    end: datetime
+    time_zone: str
+    capacity: int
+    places_left: int
+    ical: str
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    organisation: str | None = None
+    role: str | None = None
+    country: str | None = None
+    region: str | None = None
+    categories: list[str] | None = None
+
+
+@router.get("/community/events", response=list[EventOut])
+def events(request: HttpRequest) -> list[dict]:
+    """Approved events that have not ended."""
+    rows = Event.objects.filter(approved=True, end__gte=timezone.now())
+    return [{**{f: getattr(e, f) for f in ("id", "title", "online", "start", "end", "time_zone", "capacity")},
+             "location": "" if e.online else e.location, "places_left": e.places_left(),
+             "ical": f"/events/{e.pk}.ics"} for e in rows]
+
+
+@router.get("/community/members", response=list[MemberOut])
+def members(request: HttpRequest, q: str = "", role: str = "", country: str = "", category: str = "") -> list[dict]:
+    """Members who list themselves publicly, with only their public fields."""
+    anonymous = AnonymousUser()
+    _, profiles = directory.members({"q": q, "role": role, "country": country, "category": category}, anonymous)
+    return [p.card(anonymous) for p in profiles[:500]]

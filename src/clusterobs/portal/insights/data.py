@@ -1,0 +1,194 @@
+"""What the trends and scoreboard pages show, and their API twins return (one data path).
+
+Each builder takes a store cursor and returns a :class:`~clusterobs.portal.explorer.pages.Page`:
+the template context and the tables behind it, by name, so ``?format=csv&table=<name>``
+downloads exactly what the page shows and the API serves the same rows. The numbers come
+from :mod:`clusterobs.store.trends_queries`, :mod:`clusterobs.store.scoreboard_queries` and
+the data functions of :mod:`clusterobs.reports.trends_report`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import duckdb
+from django.urls import reverse
+
+from clusterobs.portal import store
+from clusterobs.portal.explorer import classes
+from clusterobs.portal.explorer.pages import Page, records
+from clusterobs.portal.filters import BadInput, NotFound
+from clusterobs.portal.insights import charts
+from clusterobs.reports import trends_report as tr
+from clusterobs.store import queries, trends_queries
+from clusterobs.store import scoreboard_queries as sq
+
+Con = duckdb.DuckDBPyConnection
+SCHEME = "eu-clusters"
+CODE = re.compile(r"^[A-Za-z0-9]{2,6}$")
+MAX_PEERS = 5
+NETWORK_EDGES = 60
+
+
+def _codes(con: Con, table: str) -> dict[str, str]:
+    """Region code -> name of the regions in *table* (shift_share or scoreboard_scores)."""
+    rows = con.execute(f"""SELECT DISTINCT t.region, coalesce(r.name, t.region) FROM {table} t
+        LEFT JOIN regions r ON r.region = t.region AND r.nuts_version = {queries.NUTS_VERSION}
+        ORDER BY 2""").fetchall()
+    return {str(c): str(n) for c, n in rows}
+
+
+def trends_regions(con: Con) -> dict[str, str]:
+    """The regions with trends (NUTS-2 regions of the shift-share table), by name."""
+    return store.memo(con, _codes, "shift_share")
+
+
+def scoreboard_regions(con: Con) -> dict[str, str]:
+    """The regions of the scoreboard, by name."""
+    return store.memo(con, _codes, "scoreboard_scores")
+
+
+def check_region(con: Con, code: str, known: dict[str, str], route: str, what: str) -> dict[str, str]:
+    """``{"region", "name"}`` of *code*, or NotFound with the closest regions that have *what*."""
+    if CODE.match(code) and code in known:
+        return {"region": code, "name": known[code]}
+    raise NotFound(f"There is no region {code[:40]!r} with {what} in this edition.", [
+        {"url": reverse(route, args=[c]), "label": f"{known[c]} ({c})"} for c in suggest(code[:40], known)])
+
+
+def suggest(text: str, known: dict[str, str], limit: int = 5) -> list[str]:
+    """The codes of *known* whose code or name is closest to *text* (for 404 answers).
+
+    >>> suggest("ITC", {"ITC4": "Lombardia", "DE21": "Oberbayern"}, 1)
+    ['ITC4']
+    """
+    low = text.lower()
+
+    def score(code: str) -> float:
+        name = known[code].lower()
+        prefix = 1.0 if low and (code.lower().startswith(low) or name.startswith(low)) else 0.0
+        return prefix + max(difflib.SequenceMatcher(None, low, code.lower()).ratio(),
+                            difflib.SequenceMatcher(None, low, name).ratio())
+
+    return sorted(known, key=lambda c: (-score(c), c))[:limit]
+
+
+def parse_peers(raw: str | None, region: str, known: dict[str, str]) -> list[str] | None:
+    """``?peers=A,B`` as a list of up to 5 scoreboard regions; None when not given."""
+    if raw is None or not raw.strip():
+        return None
+    codes = list(dict.fromkeys(c.strip() for c in raw.split(",") if c.strip()))
+    if len(codes) > MAX_PEERS:
+        raise BadInput(f"peers={raw[:80]!r}: at most {MAX_PEERS} peers can be chosen, got {len(codes)}")
+    bad = [c for c in codes if not CODE.match(c)]
+    if bad or not codes:
+        raise BadInput(f"peers={raw[:80]!r} is malformed: give up to {MAX_PEERS} region codes separated by commas")
+    unknown = [c for c in codes if c not in known or c == region]
+    if unknown:
+        raise BadInput(f"peers: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a scoreboard "
+                       f"region other than {region} (see /api/v1/scoreboard)")
+    return codes
+
+
+def check_dimension(con: Con, raw: str | None) -> tuple[str, dict[str, str]]:
+    """The dimension (default ``overall``) and the titles of all dimensions; BadInput if unknown."""
+    info = store.memo(con, sq.meta)
+    titles = {"overall": "Overall"} | {k: v.get("title", k) for k, v in info["coverage"].items() if k != "overall"}
+    dim = raw or "overall"
+    if dim not in titles:
+        raise BadInput(f"dimension={dim[:60]!r} is not allowed: expected one of {', '.join(titles)}")
+    return dim, titles
+
+
+# --- trends -----------------------------------------------------------------------------------
+
+def trends_page(con: Con, region: str | None = None) -> Page:
+    """Europe-wide growth, emerging industries, shift-share, network, one region's opportunities."""
+    start, end = store.memo(con, tr.period, SCHEME)
+    growth = store.memo(con, tr.category_growth, SCHEME, start, end)
+    emerging = store.memo(con, tr.category_growth, "emerging", start, end)
+    by_cat = store.memo(con, tr.shift_share_by_category, SCHEME)
+    edges = store.memo(con, trends_queries.relatedness_network, SCHEME, NETWORK_EDGES)
+    regions = trends_regions(con)
+    chosen = check_region(con, region, regions, "insights:trends_region", "trends") if region else \
+        {"region": next(iter(sorted(regions))), "name": regions[next(iter(sorted(regions)))]}
+    opp = trends_queries.opportunities(con, SCHEME, region=chosen["region"])
+    names = dict(con.execute("SELECT category, category_name FROM categories WHERE scheme = ?", [SCHEME]).fetchall())
+    opp.insert(3, "category_name", opp["category"].map(names))
+    top = growth.head(12)
+    bottom = growth.tail(12)
+    return Page({
+        "start": start, "end": end, "growth": records(growth), "emerging": records(emerging),
+        "by_category": records(by_cat), "edges": records(edges), "near_one": int((edges["colocation"] > 0.99).sum()),
+        "regions": regions, "chosen": chosen, "opportunities": records(opp),
+        "growth_chart": charts.growth_bars(records(top) + records(bottom),
+                                           f"Fastest and slowest growing categories, {start}-{end}"),
+        "emerging_chart": charts.growth_bars(records(emerging), f"Emerging industries, {start}-{end}"),
+        "network_chart": charts.network(records(edges), f"The {len(edges)} strongest co-location links"),
+    }, {"growth": growth, "emerging": emerging, "shift_share_by_category": by_cat,
+        "shift_share": lambda: trends_queries.shift_share(con, SCHEME), "network": edges,
+        "opportunities": opp})
+
+
+def trends_region_page(con: Con, code: str) -> Page:
+    """A region's trend profile: indices over time, shift-share, rising and declining clusters."""
+    reg = check_region(con, code, trends_regions(con), "insights:trends_region", "trends")
+    start, end = store.memo(con, tr.period, SCHEME)
+    prof = trends_queries.region_trends(con, reg["region"], SCHEME)
+    changes = tr.cluster_changes(con, reg["region"], SCHEME, start, end)
+    ss = prof["shift_share"]
+    return Page({
+        "region": reg, "start": start, "end": end,
+        "specialisation": records(prof["specialisation"]), "complexity": records(prof["complexity"]),
+        "shift_share": records(ss), "opportunities": records(prof["opportunities"]),
+        "transitions": records(prof["transitions"]),
+        "rising": records(changes[changes["trend"] == "rising"].head(10)),
+        "declining": records(changes[changes["trend"] == "declining"].sort_values("lq_change").head(10)),
+        "index_chart": charts.index_lines(records(prof["specialisation"]), "Specialisation indices"),
+        "ss_chart": charts.shift_share_bars(records(ss.head(10)), f"Shift-share of the ten largest changes, {start}-{end}"),
+    }, {"specialisation": prof["specialisation"], "complexity": prof["complexity"], "shift_share": ss,
+        "opportunities": prof["opportunities"], "transitions": prof["transitions"], "clusters": changes})
+
+
+# --- scoreboard -------------------------------------------------------------------------------
+
+def scoreboard_page(con: Con, dimension: str | None = None) -> Page:
+    """The ranking on one dimension, its map data and the coverage per dimension."""
+    dim, titles = check_dimension(con, dimension)
+    rows = sq.ranking(con, dim)
+    legend = classes.legend("score", [r["score"] for r in rows])
+    values = {}
+    for r in rows:
+        r["class"] = legend.classify(r["score"])
+        values[r["region"]] = {"c": r["class"], "t": f"{r['score']:.3f} (rank {r['rank']:.0f})"}
+    cov = store.memo(con, sq.coverage)
+    return Page({
+        "dimension": dim, "titles": titles, "title": titles[dim], "rows": rows, "legend": legend,
+        "year": cov["year"], "coverage": [{"dimension": d, **v} for d, v in cov["dimensions"].items() if d != "overall"],
+        "map_data": {"values": values, "colors": legend.colors, "missing": classes.MISSING,
+                     "label": f"{titles[dim]} score", "level": 2},
+    }, {"ranking": [{k: v for k, v in r.items() if k != "class"} for r in rows]})
+
+
+def scoreboard_region_page(con: Con, code: str, peers_raw: str | None = None) -> Page:
+    """One region: dimension bars vs EU and peers, indicators, sentences, rank ranges."""
+    known = scoreboard_regions(con)
+    reg = check_region(con, code, known, "insights:scoreboard_region", "a scoreboard")
+    peers = parse_peers(peers_raw, reg["region"], known)
+    prof = sq.region_profile(con, reg["region"], peers)
+    dims = prof["dimensions"]
+    means = con.execute("SELECT dimension, avg(score) FROM scoreboard_scores WHERE region IN (SELECT unnest(?)) "
+                        "GROUP BY dimension", [prof["peers"]]).fetchall()
+    peer_means = {str(d): m for d, m in means}
+    order = [d for d in dims if d["dimension"] != "overall"] + [d for d in dims if d["dimension"] == "overall"]
+    for d in order:
+        d["peer_mean"] = peer_means.get(d["dimension"])
+    ind = sorted(prof["indicators"], key=lambda r: (str(r["dimension"]), str(r["indicator"])))
+    return Page({
+        "region": reg, "year": prof["year"], "dims": order, "indicators": ind, "sentences": prof["sentences"],
+        "peers": [{"region": p, "name": known.get(p, p)} for p in prof["peers"]], "chosen": peers is not None,
+        "suggested": [{**s, "name": known.get(s["peer"], s["peer"])} for s in prof["suggested_peers"]],
+        "lacking": prof["lacking_data"], "peers_raw": ",".join(peers or []),
+        "chart": charts.dimension_bars(order, peer_means, f"{reg['name']}: scores against the EU and peers"),
+    }, {"dimensions": order, "indicators": ind})
