@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
 	touch $@
 
-.PHONY: install run setup test lint typecheck bench lock e2e clean
+.PHONY: install run setup test test-pg lint typecheck bench lock e2e clean
 install: $(VENV)/.installed
 
 setup: $(VENV)/.installed
@@ -31,6 +31,12 @@ run: setup
 
 test: $(VENV)/.installed lint
 	bash scripts/pytest.sh
+	@if [ -n "$$CLUSTEROBS_TEST_PG" ]; then $(MAKE) --no-print-directory test-pg; fi
+
+# the database-backed tests (portal, accounts, community, production) again on PostgreSQL;
+# CLUSTEROBS_TEST_PG names a server whose role may create the test database
+test-pg: $(VENV)/.installed
+	DATABASE_URL="$$CLUSTEROBS_TEST_PG" bash scripts/pytest.sh tests/portal tests/production -m "not browser"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
