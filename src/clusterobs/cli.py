@@ -150,6 +150,12 @@ def setup() -> None:
     if (missing or not scored) and config.mirror_dir() is not None:
         scoreboard_cmd(None)
     console.print(f"store {path} is ready")
+    from django.core.management import call_command
+
+    _django()
+    call_command("migrate", interactive=False, verbosity=0)
+    if config.mirror_dir() is not None:
+        call_command("load_showcases", verbosity=0)
 
 
 def main() -> None:

@@ -61,3 +61,14 @@ def local_page(page, live_server):  # type: ignore[no-untyped-def]
     yield page
     foreign = sorted({h for h in hosts if h not in LOCAL_HOSTS and h != ""})
     assert not foreign, f"requests to non-local hosts: {foreign}"
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """Let the tests inject axe-core and run their own predicates despite the site's CSP.
+
+    The portal's Content-Security-Policy forbids inline and evaluated scripts, which is what
+    Playwright's ``wait_for_function`` and ``add_script_tag`` use; the site's own pages are
+    checked under the real policy in ``test_browser_csp.py``.
+    """
+    return {**browser_context_args, "bypass_csp": True}

@@ -15,6 +15,7 @@ def test_check_deploy_reports_no_issues(tmp_path) -> None:
            "DJANGO_ALLOWED_HOSTS": "observatory.example.org", "CLUSTEROBS_VAR": str(tmp_path),
            "DJANGO_SETTINGS_MODULE": "clusterobs.portal.settings"}
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest, never in production
     done = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

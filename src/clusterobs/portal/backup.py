@@ -88,13 +88,26 @@ def _extract(archive: Path, into: Path) -> dict[str, object]:
     return dict(manifest)
 
 
+def _content_types_and_permissions() -> None:
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
+
+
 def restore(archive: Path) -> dict[str, object]:
     """Restore a backup written by :func:`backup`; nothing changes if the archive is bad."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         manifest = _extract(archive, work)
         with transaction.atomic():
-            call_command("flush", interactive=False, verbosity=0)
+            # no post_migrate handlers: rows they would create (groups, topic spaces) are in the
+            # dump; content types and permissions, which the dump refers to, are made here
+            call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+            _content_types_and_permissions()
             call_command("loaddata", str(work / "app.json"), verbosity=0)
         if (work / "store.duckdb").exists():
             store = config.store_path()
