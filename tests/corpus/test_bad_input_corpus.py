@@ -16,7 +16,7 @@ import pytest
 
 from clusterobs import pipeline
 from clusterobs.errors import ClusterObsError
-from clusterobs.sources import eurostat, gisco, sdmx
+from clusterobs.sources import gisco, sdmx
 from clusterobs.sources.schemes import read_user_scheme
 
 FILES = Path(__file__).parent / "files"
