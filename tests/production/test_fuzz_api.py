@@ -20,10 +20,18 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 @pytest.fixture()
 def api_schema(built_store, monkeypatch, db):  # type: ignore[no-untyped-def]
+    from django.core.signals import request_finished, request_started
     from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
 
     monkeypatch.setenv("CLUSTEROBS_STORE", str(built_store))
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    # as Django's test client does: the test's database connection (and its transaction)
+    # must survive the end of each request made through the WSGI application
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
