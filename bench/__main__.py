@@ -6,7 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.trends_bench", "bench.portal_bench",
-              "bench.editions_bench"]
+              "bench.editions_bench", "bench.load_test"]
 
 
 def main(names: list[str]) -> None:
