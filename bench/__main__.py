@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 
 BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.trends_bench", "bench.portal_bench",
@@ -16,7 +17,8 @@ def main(names: list[str]) -> None:
         except ModuleNotFoundError as exc:
             print(f"{name}: not available ({exc})")
             continue
-        print(f"{name}: {module.main()}")
+        takes_args = bool(inspect.signature(module.main).parameters)
+        print(f"{name}: {module.main([]) if takes_args else module.main()}")
 
 
 main(sys.argv[1:])

@@ -34,6 +34,18 @@ def main() -> dict[str, Any]:
             con.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{plain}', delim='\t', header=true)")
 
         base_s, _ = best_of(baseline)
+        long_db = Path(tmp) / "long.duckdb"
+
+        def long_baseline() -> None:
+            # the same text read, turned into the same number of long rows, written to a file
+            long_db.unlink(missing_ok=True)
+            with duckdb.connect(str(long_db)) as lcon:
+                lcon.execute(f"""CREATE TABLE t AS UNPIVOT (SELECT * FROM read_csv('{plain}', delim='\t',
+                    header=true, all_varchar=true)) ON COLUMNS(* EXCLUDE ("nace_r2,indic_sb,geo\\time"))
+                    INTO NAME period VALUE cell""")
+                lcon.execute("CHECKPOINT")
+
+        long_s, _ = best_of(long_baseline)
         store = Path(tmp) / "store.duckdb"
         pipeline.load(REFERENCE, store=store)
         seed = Path(tmp) / "seed.duckdb"
@@ -44,14 +56,22 @@ def main() -> dict[str, Any]:
             pipeline.load(["sbs_r_nuts06_r2"], store=store)
 
         ours_s, _ = best_of(ours)
-    result = {"baseline_s": base_s, "load_s": ours_s, "ratio": ours_s / base_s}
+    result = {"baseline_s": base_s, "long_baseline_s": long_s, "load_s": ours_s,
+              "ratio": ours_s / base_s, "ratio_long": ours_s / long_s}
     write_section("load", f"""## Loading sbs_r_nuts06_r2 (issue 2)
 
 | step | best of 3 |
 |---|---|
-| DuckDB `read_csv` of the decompressed file (baseline) | {base_s:.2f} s |
-| `clusterobs data load sbs_r_nuts06_r2` (gzip, parse, validate, insert, swap) | {ours_s:.2f} s |
-| **ratio** | **{ours_s / base_s:.1f}x** (target: within 3x) |
+| DuckDB `read_csv` of the decompressed file, 195k wide text rows in memory (baseline) | {base_s:.2f} s |
+| DuckDB `read_csv` + `UNPIVOT` to 1.56M long text rows, written to a database file | {long_s:.2f} s |
+| `clusterobs data load sbs_r_nuts06_r2`: gzip, parse, unpivot, type and check every cell and flag, check codes, hash, write 1.22M typed rows to a copy of the store, swap | {ours_s:.2f} s |
+| **ratio to the read_csv baseline** | **{ours_s / base_s:.1f}x** (target: within 3x: not met) |
+| ratio to the long-form baseline | {ours_s / long_s:.1f}x |
+
+The issue's baseline reads the file as 195k wide rows of text and keeps them in memory; the
+load produces six times as many rows, typed and validated, and persists them atomically.
+The long-form baseline, which at least produces the same rows and writes them to disk, is
+the fairer limit.
 
 Measured on {machine()}.""")
     return result

@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     total = sum(r["requests"] for r in rows.values())
     table = "\n".join(f"| {k} | {r['requests']:,} | {r['errors']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} |"
                       for k, r in rows.items())
-    write_section("load", f"""## Load test (issue 11)
+    write_section("loadtest", f"""## Load test (issue 11)
 
 `python -m bench.load_test`: gunicorn ({args.workers} workers, production settings) on loopback,
 {args.clients} concurrent clients for {wall:.0f} s, {total:,} requests ({total / wall:.0f}/s).

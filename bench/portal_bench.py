@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clusterobs.portal.settings",
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "CLUSTEROBS_STORE": str(store)}
+           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "CLUSTEROBS_STORE": str(store),
+           "DJANGO_SECURE_SSL_REDIRECT": "0"}
     env.setdefault("DJANGO_DEBUG", "0")
     env.setdefault("DJANGO_SECRET_KEY", "bench-only-" + os.urandom(16).hex())
     proc = subprocess.Popen(
