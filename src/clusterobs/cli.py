@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from clusterobs import config, pipeline
+from clusterobs.cli_support import console, err, friendly, progress_bar
 from clusterobs.errors import ClusterObsError
 from clusterobs.sources import catalog
 from clusterobs.store import reader
@@ -23,34 +19,6 @@ app = typer.Typer(help="Cluster Observatory: cluster mapping, Panorama editions 
                   no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Fetch source data and load it into the store.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly(fn: F) -> F:
-    """Print a ClusterObsError as one line and exit 1 instead of a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ClusterObsError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def progress_bar() -> Iterator[Callable[[str], None]]:
-    """A Rich spinner whose description follows the pipeline's steps."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("starting", total=None)
-        yield lambda step: bar.update(task, description=step)
-
 
 @data_app.command("fetch")
 @friendly

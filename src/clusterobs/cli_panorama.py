@@ -4,41 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from clusterobs.errors import ClusterObsError
+from clusterobs.cli_support import console, err
+from clusterobs.cli_support import friendly as _friendly
 from clusterobs.pipeline import editions as pipeline_editions
 from clusterobs.reports import downloads
 from clusterobs.store import editions
 
 panorama_app = typer.Typer(help="Cluster Panorama editions: build, list, diff, publish, schedule.",
                            no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly(fn: F) -> F:
-    """A ClusterObsError becomes one line on stderr and exit status 1."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ClusterObsError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _progress(step: str) -> None:
     if sys.stderr.isatty():
         err.print(f"[dim]{step}[/]", highlight=False)
