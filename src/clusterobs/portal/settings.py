@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "clusterobs.portal.insights",
     "clusterobs.portal.stresstest",
     "clusterobs.portal.showcases",
+    "clusterobs.portal.panorama",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ urlpatterns = [
     path("showcases/", include("clusterobs.portal.showcases.urls")),
     path("", include("clusterobs.portal.community.urls")),
     path("", include("clusterobs.portal.insights.urls")),
+    path("panorama/", include("clusterobs.portal.panorama.urls")),
     path("", include("clusterobs.portal.explorer.urls")),
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +16,10 @@ from clusterobs.portal.community.models import Event, Registration, Reply, Threa
 
 from .conftest import PASSWORD, make_user
 
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+# screenshots go to a temporary folder unless COMMUNITY_SCREENSHOTS names one (the docs'
+# images are refreshed with COMMUNITY_SCREENSHOTS=docs/screenshots); a test run never
+# rewrites files of the repository
+SHOTS = Path(os.environ.get("COMMUNITY_SCREENSHOTS") or tempfile.gettempdir()) / "community-shots"
 
 
 def _seed() -> Event:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PanoramaConfig(AppConfig):
+    name = "clusterobs.portal.panorama"
+    label = "panorama"
