@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "clusterobs.portal.editions.EditionMiddleware",
     "clusterobs.portal.middleware.ErrorPagesMiddleware",
     # last: django-axes throttles repeated failed logins (per user and address)
     "axes.middleware.AxesMiddleware",
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "clusterobs.portal.editions.edition_context",
             ],
         },
     },

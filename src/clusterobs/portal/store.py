@@ -63,8 +63,10 @@ def _base(path: Path) -> tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor on the store named by the settings (``CLUSTEROBS_STORE``), closed after use."""
-    ident, base = _base(config.store_path())
+    """A cursor on the store (``CLUSTEROBS_STORE``, or the edition the visitor chose), closed after use."""
+    from clusterobs.portal.editions import selected_store
+
+    ident, base = _base(selected_store.get() or config.store_path())
     cur = base.cursor()
     token = _identity_now.set(ident)
     try:
