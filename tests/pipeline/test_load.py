@@ -15,21 +15,14 @@ from clusterobs import pipeline
 from clusterobs.cli import app
 from clusterobs.errors import DataError, UnknownCodeError
 from clusterobs.store import reader
+from tests.sbs_counts import count_values
 
 REFERENCE = ["nuts-names", "nuts-crosswalks", "nace"]
 SBS_HEADER = "nace_r2,indic_sb,geo\\time\t2014 \t2013 \n"
 
 
 def test_store_counts_equal_an_independent_count_of_the_file(loaded_store: Path, sbs_path: Path) -> None:
-    expected: dict[tuple[str, int], int] = {}
-    with gzip.open(sbs_path, "rt", encoding="utf-8") as fh:
-        years = [int(c) for c in fh.readline().rstrip("\n").split("\t")[1:]]
-        for line in fh:
-            cells = line.rstrip("\n").split("\t")
-            indic = cells[0].split(",")[1]
-            for year, cell in zip(years, cells[1:], strict=True):
-                if cell.strip().split(" ")[0] != ":":
-                    expected[(indic, year)] = expected.get((indic, year), 0) + 1
+    expected = count_values(sbs_path)
     names = {"V16110": "employment", "V11210": "establishments", "V13320": "wages",
              "V91290": "employment_growth_pct", "V94310": "manufacturing_share_pct"}
     with reader.connect(loaded_store) as con:
@@ -110,7 +103,6 @@ def test_cli_status_json(loaded_store: Path, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     counts = payload["value_counts"]["sbs_r_nuts06_r2"]["employment"]
-    assert counts["2014"] == sum(1 for _ in [0]) * counts["2014"]  # present
     with reader.connect(loaded_store) as con:
         direct = con.execute("""SELECT count(value) FROM observations WHERE measure = 'employment'
                                 AND year = 2014""").fetchone()[0]

@@ -10,6 +10,7 @@ import pytest
 
 from clusterobs.errors import DataError, SchemaError
 from clusterobs.sources import eurostat
+from tests.sbs_counts import count_values
 
 HEADER = "nace_r2,indic_sb,geo\\time\t2014 \t2013 \n"
 
@@ -124,15 +125,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_real_file_value_counts_match_an_independent_count(sbs_path: Path) -> None:
     """Count non-missing values per indicator and year with gzip + split, not DuckDB."""
-    expected: dict[tuple[str, int], int] = {}
-    with gzip.open(sbs_path, "rt", encoding="utf-8") as fh:
-        years = [int(c) for c in fh.readline().rstrip("\n").split("\t")[1:]]
-        for line in fh:
-            cells = line.rstrip("\n").split("\t")
-            indic = cells[0].split(",")[1]
-            for year, cell in zip(years, cells[1:], strict=True):
-                if cell.strip().split(" ")[0] != ":":
-                    expected[(indic, year)] = expected.get((indic, year), 0) + 1
+    expected = count_values(sbs_path)
     con = duckdb.connect()
     eurostat.load_bulk_tsv(con, sbs_path, "t")
     got = {(i, y): n for i, y, n in con.execute(

@@ -35,8 +35,8 @@ SBS = "sbs_r_nuts06_r2"
 #: SBS business-economy total: sections B-N excluding K, plus division S95 (methodology §3).
 TOTAL_INDUSTRIES = ("B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N", "S95")
 UNCERTAIN_FLAGS = "epsub"
-RATING_COLUMNS = ("size", "specialisation", "focus", "productivity", "dynamism",
-                  "strong", "strong10", "significant", "qualifying")
+#: every criterion column of the ratings table, in method order (methodology §4)
+RATING_COLUMNS = tuple(dict.fromkeys(c for crits in stars.CRITERIA.values() for c in crits))
 
 
 @dataclass
@@ -198,9 +198,9 @@ def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 #: per method: the column of the rated table holding its stars, and its criteria
 METHOD_COLUMNS = {
-    "eco-classic": ("eco_stars", ("size", "specialisation", "focus")),
-    "panorama": ("panorama_stars", ("size", "specialisation", "productivity", "dynamism")),
-    "uscmp-strong": ("stars", ("strong", "strong10", "significant", "qualifying")),
+    method: (stars_col, stars.CRITERIA[method])
+    for method, stars_col in (("eco-classic", "eco_stars"), ("panorama", "panorama_stars"),
+                              ("uscmp-strong", "stars"))
 }
 _NUMERIC = ["level", "year", "employment", "establishments", "lq", "share_region",
             "wage_per_employee", "uncertain_share", "traded"]
@@ -251,17 +251,6 @@ def _write(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, temp: bo
     con.register("_frame", df)
     try:
         con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
-
-
-def _append(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> None:
-    con.register("_frame", df)
-    try:
-        if _exists(con, name):
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _frame")
-        else:
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
 

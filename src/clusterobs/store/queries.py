@@ -14,7 +14,10 @@ from typing import Any
 import duckdb
 
 from clusterobs.store import reader
-from clusterobs.store.reader import METHOD_CRITERIA
+from clusterobs.store.reader import METHOD_CRITERIA, NUTS_VERSION_SQL
+
+#: the edition's NUTS version as a scalar subquery (saves a round trip per query)
+NUTS_VERSION = NUTS_VERSION_SQL
 
 Con = duckdb.DuckDBPyConnection
 
@@ -34,11 +37,6 @@ def _rows(con: Con, sql: str, params: list[Any] | None = None) -> list[dict[str,
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-#: the edition's NUTS version as a scalar subquery (saves a round trip per query)
-NUTS_VERSION = ("(SELECT coalesce(max(CAST(json_extract_string(methodology, '$.nuts_version') AS INTEGER)), 2016)"
-                " FROM build_info)")
 
 
 def nuts_version(con: Con) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from clusterobs.core.stars import CRITERIA
 from clusterobs.errors import StoreError
 
 
@@ -76,11 +77,10 @@ def load_issues(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 #: criteria columns of each rating method, in export order (methodology §4)
-METHOD_CRITERIA = {
-    "eco-classic": ("size", "specialisation", "focus"),
-    "panorama": ("size", "specialisation", "productivity", "dynamism"),
-    "uscmp-strong": ("strong", "strong10", "significant", "qualifying"),
-}
+METHOD_CRITERIA = CRITERIA
+#: SQL expression: the NUTS version of the built results (the build's methodology; 2016 by default)
+NUTS_VERSION_SQL = ("(SELECT coalesce(max(CAST(json_extract_string(methodology, '$.nuts_version')"
+                    " AS INTEGER)), 2016) FROM build_info)")
 CLUSTER_COLUMNS = (
     "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
     "employment", "establishments", "wages", "share_region", "share_ref", "lq",
@@ -128,14 +128,11 @@ def clusters(
         FROM clusters c
         JOIN ratings r USING (scheme, region, level, year, category)
         JOIN categories k USING (scheme, category)
-        LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = c.nuts_version_
+        LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = {NUTS_VERSION_SQL}
         WHERE {' AND '.join(where)}
         ORDER BY c.year DESC, c.region, c.category {page}"""
-    # the NUTS version of the built results, from the build's methodology
-    nuts = ("(SELECT coalesce(max(CAST(json_extract_string(methodology, '$.nuts_version') AS INTEGER)), 2016)"
-            " FROM build_info)")
     try:
-        return con.execute(sql.replace("c.nuts_version_", nuts), params).df()
+        return con.execute(sql, params).df()
     except duckdb.CatalogException as exc:
         raise StoreError("the store has no ratings yet: run `clusterobs build`") from exc
 
@@ -144,7 +141,4 @@ def nuts_version(con: duckdb.DuckDBPyConnection) -> int:
     """The NUTS version of the built results (from the build's methodology; 2016 by default)."""
     if not has_table(con, "build_info"):
         return 2016
-    rows = con.execute("SELECT methodology FROM build_info").fetchall()
-    import json
-
-    return int(json.loads(rows[0][0]).get("nuts_version", 2016)) if rows else 2016
+    return int(con.execute(f"SELECT {NUTS_VERSION_SQL}").fetchall()[0][0])
