@@ -12,6 +12,9 @@ from tests.portal.conftest import scalar
 
 SCHEME, METHOD, YEAR = "eu-clusters", "eco-classic", 2014
 
+# the region page also lists the policy showcases of its region (application database)
+pytestmark = pytest.mark.django_db
+
 
 def _html(client, url: str, status: int = 200) -> str:
     resp = client.get(url)

@@ -43,6 +43,7 @@ def test_trends_page_growth_and_shift_share_equal_the_store(client, sb):
     assert net["colocation"].iloc[0] == pytest.approx(top)
 
 
+@pytest.mark.django_db  # the region page lists its policy showcases
 def test_trends_opportunities_and_region_profile(client, sb):
     html = _get(client, f"/trends/?region={REGION}").content.decode()
     opp = sb.execute("SELECT category, density FROM opportunities WHERE region=? AND scheme='eu-clusters' ORDER BY rank",

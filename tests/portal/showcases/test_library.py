@@ -159,3 +159,11 @@ def test_case_page_shows_sources_as_safe_links(client, seeded):
             "SPRI - Cluster Policy</a>") in html
     assert "País Vasco (ES21)" in html
     assert CaseFilter.parse({"q": "x" * 500}).q == "x" * 200
+
+
+def test_region_page_links_its_policy_cases(client, seeded) -> None:  # type: ignore[no-untyped-def]
+    basque = Case.objects.get(title__startswith="Basque Country")
+    html = client.get("/regions/ES21/").content.decode()
+    assert f'href="/showcases/{basque.slug}/"' in html  # the Basque case is tied to ES21
+    other = client.get("/regions/FI1B/").content.decode()
+    assert f'href="/showcases/{basque.slug}/"' not in other

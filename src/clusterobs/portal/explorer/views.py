@@ -13,6 +13,7 @@ from django.urls import reverse
 from clusterobs.portal import filters, store
 from clusterobs.portal.explorer import downloads, pages
 from clusterobs.portal.filters import BadInput, Filters, NotFound
+from clusterobs.portal.showcases.services import cases_for_region
 from clusterobs.store import queries
 
 CODE = re.compile(r"^[A-Za-z0-9-]{1,12}$")
@@ -120,6 +121,8 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         reg = _region(con, code)
         f = filters.parse(request.GET, con)
         page = pages.region_page(con, f, reg)
+        # the policy showcases tied to this region, its NUTS parents or its country (issue 9)
+        page.context["policy_cases"] = list(cases_for_region(reg["region"])[:8])
         return _deliver(request, con, page, "explorer/region.html", reg["region"], f, ("scheme", "method", "year"))
 
 
