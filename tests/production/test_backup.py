@@ -6,6 +6,7 @@ import shutil
 import tarfile
 from pathlib import Path
 
+import duckdb
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -14,10 +15,11 @@ from clusterobs.portal import backup
 
 
 @pytest.fixture()
-def site(tmp_path: Path, built_store: Path, monkeypatch) -> Path:
+def site(tmp_path: Path, monkeypatch) -> Path:
     store = tmp_path / "var" / "store" / "observatory.duckdb"
     store.parent.mkdir(parents=True)
-    shutil.copyfile(built_store, store)
+    with duckdb.connect(str(store)) as con:
+        con.execute("CREATE TABLE build_info AS SELECT 'round-trip' AS fingerprint")
     edition = tmp_path / "var" / "editions" / "2026-H1"
     edition.mkdir(parents=True)
     (edition / "manifest.json").write_text('{"name": "2026-H1"}', encoding="utf-8")
@@ -34,7 +36,8 @@ def test_round_trip(site: Path) -> None:
     before = store.read_bytes()
     archive = site / "backup.tar.gz"
     manifest = backup.backup(archive)
-    assert set(manifest["files"]) == {"app.json", "store.duckdb"} and manifest["editions"] == ["2026-H1"]
+    assert set(manifest["files"]) == {"app.json", "store.duckdb", "editions/2026-H1/manifest.json"}
+    assert manifest["editions"] == ["2026-H1"]
     # disaster: the user is gone, the store damaged, the edition lost
     user_model.objects.all().delete()
     store.write_bytes(b"garbage")

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from clusterobs.portal.backup import backup
+from clusterobs.errors import ClusterObsError
+from clusterobs.portal.backup import backup, describe_os_error
 
 
 class Command(BaseCommand):
@@ -14,6 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        manifest = backup(Path(options["out"]))
-        self.stdout.write(f"wrote {options['out']}: {len(manifest['files'])} files, "  # type: ignore[arg-type]
-                          f"{len(manifest['editions'])} editions")  # type: ignore[arg-type]
+        out = Path(options["out"])
+        try:
+            manifest = backup(out)
+        except ClusterObsError as exc:
+            raise CommandError(str(exc)) from None
+        except OSError as exc:  # read-only folder, full disk: one line, the archive not written
+            raise CommandError(f"backup to {out} failed: {describe_os_error(exc)}") from None
+        self.stdout.write(f"wrote {out}: {len(manifest['files'])} files, "
+                          f"{len(manifest['editions'])} editions")

@@ -9,7 +9,7 @@ from clusterobs.portal.backup import restore
 
 
 class Command(BaseCommand):
-    help = "Restore a backup written by obs_backup (checked first: a bad archive changes nothing)."
+    help = "Restore a backup written by obs_backup (verified first: a bad archive changes nothing)."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("archive")
@@ -19,4 +19,6 @@ class Command(BaseCommand):
             manifest = restore(Path(options["archive"]))
         except ClusterObsError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"restored {options['archive']} (made {manifest['created_at']})")
+        self.stdout.write(f"restored {options['archive']} (made {manifest['created_at']}): "
+                          f"{len(manifest['files'])} files, {len(manifest['editions'])} editions, "
+                          f"published {manifest['current'] or 'none'}")
