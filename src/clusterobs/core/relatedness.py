@@ -3,18 +3,21 @@
 Input is a long table ``region, category, year, employment``; each year becomes a dense
 region x category matrix X (NaN -> 0; regions and categories whose total is 0 dropped).
 
-- ``RCA = (X_rc/Σ_c X_rc)/(Σ_r X_rc/ΣΣX)``, ``M = 1[RCA >= 1]`` (PYEC default)
-- proximity ``φ(c,c') = Σ_r M_rc·M_rc'/max(k_c, k_c')``, diagonal 1 (HID07)
-- density ``ω(r,c) = Σ_c' M_rc'·φ(c,c')/Σ_c' φ(c,c')``
+Complexity reproduces the Growth Lab's Stata ``ecomplexity`` command (default options: RCA
+threshold 1, discrete symmetric proximity, no knn, no leave-out), the §7 reference:
+
+- ``RCA = (X_rc/Σ_c X_rc)/(Σ_r X_rc/ΣΣX)``, ``M = 1[RCA > 1]`` (strict, as the Stata code)
+- proximity ``φ(c,c') = Σ_r M_rc·M_rc'/max(k_c, k_c')``, **diagonal 0**
+- density ``ω(r,c) = Σ_c' M_rc'·φ(c',c)/Σ_c' φ(c',c)`` (the diagonal drops out)
 - ECI/PCI from the eigenvector of the 2nd-largest eigenvalue of
-  ``Ñ(c,c') = Σ_r M_rc·M_rc'/(k_r·k_c)``, sign so that ECI correlates positively with k_r
-- COI, COG and the PYEC normalisations (PCI and COG on the ECI scale, ECI and COI z-scores)
+  ``Ñ(c,c') = Σ_r M_rc·M_rc'/(k_r·k_c)``; sign +1 unless corr(k_r, eci) <= 0
+- COI, COG; ECI, PCI and COG scaled by the mean and standard deviation of eci over the
+  year's region x category rows (ddof 1, Stata ``summarize``), COI a z-score the same way
 
 Ñ is similar to the symmetric ``D_c^{-1/2} M' D_r^{-1} M D_c^{-1/2}``, so its eigenvectors come
 from ``numpy.linalg.eigh`` (real, sorted eigenvalues); every output is invariant to the scale
-of the eigenvector, so the results equal py-ecomplexity v0.5.2 (PYEC; tested with 0.5.3) up
-to rounding. A year whose ``λ2/λ3 < 1.1`` (our default) is flagged ``weak_eigengap``: its
-ECI/PCI are unstable.
+of the eigenvector. A year whose ``λ2/λ3 < 1.1`` (our default) is flagged ``weak_eigengap``:
+its ECI/PCI are unstable.
 
 Co-location relatedness (§6, our default): ``CL(c,c')`` = Pearson correlation over regions of
 ``E(r,c)/E(c)`` and ``E(r,c')/E(c')``; :func:`spearman` compares it with the US ``cr_lcemp``.
@@ -104,50 +107,71 @@ def rca(x: Array) -> Array:
 
 
 def proximity(mcp: Array) -> Array:
-    """HID07 proximity ``Σ_r M_rc M_rc' / max(k_c, k_c')``; the diagonal is 1.
+    """HID07 proximity ``Σ_r M_rc M_rc' / max(k_c, k_c')`` with a zero diagonal (Stata).
 
     Examples
     --------
     Regions: A has x and y, B has y only; k_x = 1, k_y = 2, co-occurrence 1: φ = 1/2.
 
     >>> proximity(np.array([[1.0, 1.0], [0.0, 1.0]])).tolist()
-    [[1.0, 0.5], [0.5, 1.0]]
+    [[0.0, 0.5], [0.5, 0.0]]
     """
     ubiquity = mcp.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (mcp.T @ mcp) / np.maximum(ubiquity[:, None], ubiquity[None, :])
+        phi = (mcp.T @ mcp) / np.maximum(ubiquity[:, None], ubiquity[None, :])
+    np.fill_diagonal(phi, 0.0)
+    return phi
 
 
 def density(mcp: Array, phi: Array) -> Array:
-    """``ω(r,c) = Σ_c' M_rc' φ(c,c') / Σ_c' φ(c,c')`` (c' = c included).
+    """``ω(r,c) = Σ_c' M_rc' φ(c',c) / Σ_c' φ(c',c)``; with the zero diagonal, c' ≠ c.
 
     Examples
     --------
-    >>> m = np.array([[1.0, 1.0], [0.0, 1.0]])
-    >>> density(m, proximity(m)).round(3).tolist()  # B: x = 0.5/1.5, y = 1/1.5
-    [[1.0, 1.0], [0.333, 0.667]]
+    >>> m = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    >>> density(m, proximity(m)).round(3).tolist()  # φ(x,y) = φ(y,z) = 1/2, φ(x,z) = 0
+    [[1.0, 0.5, 1.0], [1.0, 0.5, 1.0]]
     """
-    return (mcp @ phi.T) / np.nansum(phi, axis=1)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (mcp @ phi) / phi.sum(axis=0)[None, :]
 
 
 def eigen_complexity(mcp: Array) -> tuple[Array, Array, float]:
-    """Unnormalised (eci, pci) by the §7 sign rule, and the eigengap λ2/λ3.
+    """Unnormalised (eci, pci) by the Stata sign rule, and the eigengap λ2/λ3.
 
-    Rows (regions) and columns (categories) of *mcp* must each hold at least one 1.
+    The sign is -1 when ``corr(k_r, eci) <= 0`` and +1 otherwise (also when the correlation
+    is undefined, as Stata's missing compares above 0). Rows (regions) and columns
+    (categories) of *mcp* must each hold at least one 1.
     """
     k_r, k_c = mcp.sum(axis=1), mcp.sum(axis=0)
     scaled = mcp / np.sqrt(k_r)[:, None] / np.sqrt(k_c)[None, :]
     values, vectors = np.linalg.eigh(scaled.T @ scaled)
     kp = vectors[:, -2] / np.sqrt(k_c)
     kr = (mcp @ kp) / k_r
-    sign = np.sign(np.corrcoef(k_r, kr)[0, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = np.corrcoef(k_r, kr)[0, 1]
+    sign = -1.0 if corr <= 0 else 1.0
     third = values[-3] if len(values) >= 3 else 0.0
     gap = float(values[-2] / third) if third > 0 else float("inf")
     return sign * kr, sign * kp, gap
 
 
+def row_moments(values: Array, repeat: int) -> tuple[float, float]:
+    """Mean and standard deviation (ddof 1) of *values* each repeated *repeat* times.
+
+    Stata's ``summarize`` of a region-level variable in the long region x category table.
+
+    Examples
+    --------
+    >>> row_moments(np.array([0.0, 2.0]), 2)  # rows 0, 0, 2, 2: var = 4/3
+    (1.0, 1.1547005383792515)
+    """
+    rows = np.repeat(values, repeat)
+    return float(rows.mean()), float(rows.std(ddof=1))
+
+
 def year_complexity(x: Array, threshold: float = 1.0) -> YearComplexity:
-    """Every §7 quantity of one year's matrix, PYEC-normalised.
+    """Every §7 quantity of one year's matrix, normalised as Stata ``ecomplexity``.
 
     Every row and column of *x* must have a positive total (see :func:`complexity`).
 
@@ -155,36 +179,41 @@ def year_complexity(x: Array, threshold: float = 1.0) -> YearComplexity:
     --------
     A staircase: A makes x, y, z; B makes y, z; C makes z only. RCA of A: x (1/3)/(1/18) = 6,
     y (1/3)/(4/18) = 1.5, z (1/3)/(13/18) = 0.46; B: y 2.25, z 0.69; C: z 1.38. The most
-    diversified region gets the highest ECI; ECI is a z-score.
+    diversified region gets the highest ECI; ECI has mean 0 and standard deviation 1 over
+    the 9 region x category rows.
 
     >>> c = year_complexity(np.array([[1.0, 1, 1], [0, 3, 3], [0, 0, 9]]))
     >>> c.mcp.astype(int).tolist()
     [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
-    >>> bool(c.eci[0] > c.eci[2]), float(round(abs(c.eci.mean()), 9)), float(round(c.eci.std(), 9))
+    >>> mean, sd = row_moments(c.eci, 3)
+    >>> bool(c.eci[0] > c.eci[2]), round(abs(mean), 9), round(sd, 9)
     (True, 0.0, 1.0)
     """
     if x.ndim != 2 or x.size == 0 or (x < 0).any():
         raise MethodError("complexity needs a non-empty, non-negative region x category matrix")
+    n_c = x.shape[1]
     r = rca(x)
-    m = np.where(np.nan_to_num(r) >= threshold, 1.0, 0.0)
+    m = np.where(np.nan_to_num(r) > threshold, 1.0, 0.0)
     phi = proximity(m)
     omega = density(m, phi)
     eci, pci, gap = eigen_complexity(m)
     coi = ((omega * (1 - m)) * pci).sum(axis=1)
-    cog = (1 - m) * ((1 - m) @ (phi * (pci / phi.sum(axis=1))[:, None]))
-    mean, sd = eci.mean(), eci.std()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cog = (1 - m) * ((1 - m) @ (phi * (pci / phi.sum(axis=1))[:, None]))
+    mean, sd = row_moments(eci, n_c)
+    coi_mean, coi_sd = row_moments(coi, n_c)
     return YearComplexity(
         rca=r, mcp=m, proximity=phi, density=omega, eci=(eci - mean) / sd,
-        pci=(pci - mean) / sd, coi=(coi - coi.mean()) / coi.std(), cog=cog / sd, eigengap=gap)
+        pci=(pci - mean) / sd, coi=(coi - coi_mean) / coi_sd, cog=cog / sd, eigengap=gap)
 
 
 def complexity(frame: pd.DataFrame, value: str = "employment",
                threshold: float = 1.0) -> pd.DataFrame:
     """Long table of §7 results for every year: the columns of :data:`OUTPUT_COLUMNS`.
 
-    Each year keeps the regions and categories whose total is not 0. Rows and values equal
-    ``ecomplexity(frame, {'time': 'year', 'loc': 'region', 'prod': 'category', 'val': value})``
-    (PYEC) on those cells; ``flag`` is ``weak_eigengap`` for unstable years.
+    Each year keeps the regions and categories whose total is not 0 (absent cells count as
+    0). Rows and values equal Stata's ``ecomplexity value, i(region) p(category) t(year)``
+    with ``rca(threshold)`` on those cells; ``flag`` is ``weak_eigengap`` for unstable years.
     """
     data = cube(frame, value)
     parts: list[dict[str, npt.NDArray]] = []
