@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DJANGO_DEBUG", "1", "1 for development, 0 for production."),
     Setting("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the portal answers to."),
     Setting("DJANGO_CSRF_TRUSTED_ORIGINS", None, "Comma-separated origins (https://observatory.example.org) trusted for forms behind a proxy."),
+    Setting(
+        "DJANGO_TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed "
+        "(sign-in lockouts and rate limits are keyed on the client address it gives); requests from "
+        "other addresses are keyed on their own address.",
+    ),
     Setting("DJANGO_SECURE_SSL_REDIRECT", "1", "With DJANGO_DEBUG=0: redirect plain HTTP to HTTPS (0 when the proxy already does)."),
     Setting("DJANGO_HSTS_SECONDS", "31536000", "With DJANGO_DEBUG=0: Strict-Transport-Security max-age in seconds."),
     Setting("DJANGO_EMAIL_HOST", None, "SMTP server for account and event emails; unset: emails are printed to the console log."),
