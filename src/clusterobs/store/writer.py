@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,17 @@ from clusterobs.errors import StoreError
 def schema_sql() -> str:
     """The DDL of the store's base tables."""
     return resources.files("clusterobs.store").joinpath("schema.sql").read_text("utf-8")
+
+
+def _pid_alive(pid: int) -> bool:
+    """True when a process with id *pid* exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class StoreWriter:
@@ -62,12 +74,28 @@ class StoreWriter:
             lock.close()
             raise StoreError(f"another process is writing {self.path}; try again when it ends") from None
         self._lock = lock
+        self.remove_orphans()
         self.tmp.unlink(missing_ok=True)
         if self.path.exists() and not self.fresh:
             shutil.copyfile(self.path, self.tmp)
         self._con = duckdb.connect(str(self.tmp))
         self._con.execute(schema_sql())
         return self
+
+    def remove_orphans(self) -> list[Path]:
+        """Delete temporary files (``.NAME.PID.tmp`` and its ``.wal``) of writers that were killed.
+
+        Called with the lock held, on every start: a file is an orphan when the process
+        whose id it carries is no longer alive. Returns the files removed.
+        """
+        pattern = re.compile(rf"^\.{re.escape(self.path.name)}\.(\d+)\.tmp(?:\.wal)?$")
+        removed = []
+        for candidate in self.path.parent.iterdir():
+            match = pattern.match(candidate.name)
+            if match and int(match[1]) != os.getpid() and not _pid_alive(int(match[1])):
+                candidate.unlink(missing_ok=True)
+                removed.append(candidate)
+        return removed
 
     def commit(self) -> None:
         """Make the new file the store."""
