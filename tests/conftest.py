@@ -70,7 +70,7 @@ def built_store(loaded_store: Path) -> Path:
         from clusterobs.store.writer import StoreWriter
 
         shutil.copyfile(loaded_store, built)
-        pipeline.build(store=built)
+        pipeline.build(store=built, out=built)
         mirror = Path(os.environ.get("CLUSTEROBS_MIRROR") or DEFAULT_MIRROR)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # regions of non-EU countries the crosswalk lacks

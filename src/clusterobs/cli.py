@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,8 +13,16 @@ from rich.table import Table
 from clusterobs import config, pipeline
 from clusterobs.cli_support import console, err, friendly, progress_bar
 from clusterobs.errors import ClusterObsError
-from clusterobs.sources import catalog
+from clusterobs.sources import catalog, declarations
 from clusterobs.store import reader
+
+DatasetOption = Annotated[str | None, typer.Option(
+    "--dataset", help="Dataset id (see `clusterobs data status`); default: the default dataset.")]
+
+
+def results(dataset: str | None) -> Path:
+    """The results file of *dataset* (checked to be declared)."""
+    return config.results_path(declarations.get(dataset or declarations.default_id()).id)
 
 app = typer.Typer(help="Cluster Observatory: cluster mapping, Panorama editions and cluster policy tools.",
                   no_args_is_help=True, add_completion=False)
@@ -58,14 +67,16 @@ def data_status(
     """Show what the store holds."""
     with reader.connect(config.store_path()) as con:
         if as_json:
+            sources = {
+                d["dataset"]: {"rows": d["rows"], "values": d["values"], "regions": d["regions"],
+                               "first_year": d["first_year"], "last_year": d["last_year"],
+                               "flagged": d["flagged"], "confidential": d["confidential"]}
+                for d in reader.dataset_summary(con)
+            }
             payload = {
                 "store": str(config.store_path()),
-                "datasets": {
-                    d["dataset"]: {"rows": d["rows"], "values": d["values"], "regions": d["regions"],
-                                   "first_year": d["first_year"], "last_year": d["last_year"],
-                                   "flagged": d["flagged"], "confidential": d["confidential"]}
-                    for d in reader.dataset_summary(con)
-                },
+                "datasets": _dataset_status(sources),
+                "sources": sources,
                 "value_counts": reader.value_counts(con),
                 "reference_tables": reader.table_counts(con, ["regions", "geometries", "industries", "nuts_crosswalk"]),
                 "provenance": reader.provenance(con),
@@ -73,6 +84,52 @@ def data_status(
             typer.echo(json.dumps(payload, indent=2, default=str))
             return
     _print_summary()
+
+
+@data_app.command("add")
+@friendly
+def data_add(
+    file: Annotated[Path, typer.Argument(help="The table: CSV, CSV.gz or XLSX, one row per region x industry x year.")],
+    name: Annotated[str, typer.Option(help="Dataset id (lower case, digits, '-').")],
+    columns: Annotated[str, typer.Option(
+        help="region=COL,industry=COL,year=COL,employment=COL[,establishments=COL][,wages=COL][,country=COL]")],
+    classification: Annotated[str, typer.Option(help="nace-r2, naics-2017, sic-2007, isic-4 or own.")],
+    scheme: Annotated[Path | None, typer.Option(help="Scheme CSV (industry,category,weight[,category_name,traded]).")] = None,
+    geography: Annotated[Path | None, typer.Option(help="GeoJSON or GeoPackage: region, name, parent, level, country.")] = None,
+    year: Annotated[int | None, typer.Option(help="The year of every row, when the table has no year column.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title shown in the portal.")] = None,
+    total_code: Annotated[str | None, typer.Option(help="Industry code of the table's region total rows.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+) -> None:
+    """Add your own table as a dataset (checked whole; nothing written on an error)."""
+    from clusterobs.pipeline import userdata
+
+    added = userdata.add(file, name, columns, classification, year=year, scheme=scheme,
+                         geography_file=geography, title=title, total_code=total_code, sheet=sheet)
+    years = f"{added.years[0]}-{added.years[-1]}" if added.years else "-"
+    console.print(f"added dataset {added.dataset}: {added.rows:,} values, {added.regions} regions, "
+                  f"{added.industries} industries, years {years}; declaration {added.declaration}. "
+                  f"Next: clusterobs build --dataset {added.dataset}")
+
+
+def _dataset_status(sources: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """Per declared dataset: title, its sources' loaded rows, years, and whether it is built."""
+    out: dict[str, dict[str, object]] = {}
+    for ds in declarations.all_datasets().values():
+        loaded = [sources[i] for i in ds.source_ids if i in sources]
+        path = config.results_path(ds.id)
+        out[ds.id] = {
+            "title": ds.title, "default": ds.default, "user": ds.user,
+            "sources": ds.source_ids, "loaded": bool(loaded),
+            "rows": sum(int(str(x["rows"])) for x in loaded),
+            "values": sum(int(str(x["values"])) for x in loaded),
+            "first_year": min((x["first_year"] for x in loaded), default=None),  # type: ignore[type-var]
+            "last_year": max((x["last_year"] for x in loaded), default=None),  # type: ignore[type-var]
+            "geography": f"{ds.geography.kind} {ds.geography.version}",
+            "classification": ds.classification, "schemes": list(ds.schemes),
+            "built": path.exists(), "results": str(path),
+        }
+    return out
 
 
 def _print_unknown(unknown: dict[str, list[tuple[str, int]]]) -> None:
@@ -111,12 +168,18 @@ def setup() -> None:
     if missing:
         data_load(missing, strict=False)
     with reader.connect(path) as con:
-        built = reader.has_table(con, "ratings")
-        scored = reader.has_table(con, "scoreboard_scores")
-    if missing or not built:
-        build_cmd()
-    if (missing or not scored) and config.mirror_dir() is not None:
-        scoreboard_cmd(None)
+        loaded = {p["dataset"] for p in reader.provenance(con)}
+    for ds in declarations.all_datasets().values():
+        if not any(i in loaded for i in ds.source_ids):
+            continue
+        out = config.results_path(ds.id)
+        if missing or not out.exists():
+            build_cmd(ds.id)
+        if ds.scoreboard and config.mirror_dir() is not None:
+            with reader.connect(out) as con:
+                scored = reader.has_table(con, "scoreboard_scores")
+            if missing or not scored:
+                scoreboard_cmd(None, ds.id)
     console.print(f"store {path} is ready")
     from django.core.management import call_command
 
@@ -145,11 +208,21 @@ _register_subcommands()
 
 @app.command("build")
 @friendly
-def build_cmd() -> None:
-    """Compute indicators and ratings for every scheme and method into the store."""
+def build_cmd(
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", help="Dataset to build; default: every dataset whose sources are loaded.")] = None,
+) -> None:
+    """Compute indicators and ratings of a dataset for every scheme and method."""
+    if dataset is None:
+        with reader.connect(config.store_path()) as con:
+            loaded = {p["dataset"] for p in reader.provenance(con)}
+        for ds in declarations.all_datasets().values():
+            if any(i in loaded for i in ds.source_ids):
+                build_cmd(ds.id)
+        return
     with progress_bar() as step:
-        report = pipeline.build(progress=step)
-    table = Table("table", "rows", title=f"Build {report.fingerprint}")
+        report = pipeline.build(dataset=dataset, progress=step)
+    table = Table("table", "rows", title=f"Build {dataset} {report.fingerprint}")
     for name, n in report.rows.items():
         table.add_row(name, f"{n:,}")
     console.print(table)
@@ -160,15 +233,23 @@ def build_cmd() -> None:
 @friendly
 def scoreboard_cmd(
     year: Annotated[int | None, typer.Option(help="Scoreboard year (default: latest year with good SBS coverage).")] = None,
+    dataset: DatasetOption = None,
 ) -> None:
-    """Compute the Regional Ecosystem Scoreboard into the store (methodology §8)."""
+    """Compute the Regional Ecosystem Scoreboard into a dataset's results (methodology §8)."""
     from clusterobs.pipeline.scoreboard import build_scoreboard
     from clusterobs.store.writer import StoreWriter
 
     mirror = config.mirror_dir()
     if mirror is None:
         raise ClusterObsError("the scoreboard reads indicator files from the mirror: set CLUSTEROBS_MIRROR")
-    with StoreWriter(config.store_path()) as writer:
+    ds = declarations.get(dataset or declarations.default_id())
+    if not ds.scoreboard:
+        raise ClusterObsError(f"dataset {ds.id} has no scoreboard (its regions have no "
+                              "regional indicators); use the default dataset")
+    path = config.results_path(ds.id)
+    if not path.exists():
+        raise ClusterObsError(f"dataset {ds.id} is not built: run `clusterobs build --dataset {ds.id}`")
+    with StoreWriter(path) as writer:
         rows = build_scoreboard(writer.con, mirror, year)
         writer.commit()
     table = Table("table", "rows", title="Scoreboard")
@@ -206,13 +287,14 @@ EXPORT_FORMATS = ("csv", "parquet", "xlsx")
 def export_cmd(
     table: Annotated[str, typer.Option(
         help="Table to export: clusters, shift_share, opportunities, scoreboard.")] = "clusters",
-    scheme: Annotated[str, typer.Option(help="Category scheme id.")] = "eu-clusters",
+    scheme: Annotated[str | None, typer.Option(help="Category scheme id (default: the dataset's).")] = None,
     method: Annotated[str, typer.Option(help="Rating method: eco-classic, panorama, uscmp-strong.")] = "eco-classic",
     year: Annotated[int | None, typer.Option(help="Only this data year.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, parquet or xlsx.")] = "csv",
     out: Annotated[str, typer.Option(help="Output file.")] = "clusters.csv",
+    dataset: DatasetOption = None,
 ) -> None:
-    """Write a tidy table of the store to a file."""
+    """Write a tidy table of a dataset's results to a file."""
     from pathlib import Path
 
     from clusterobs.reports import downloads
@@ -221,7 +303,9 @@ def export_cmd(
         raise typer.BadParameter(f"--format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
     from clusterobs.store import scoreboard_queries, trends_queries
 
-    with reader.connect(config.store_path()) as con:
+    ds = declarations.get(dataset or declarations.default_id())
+    scheme = scheme or ds.default_scheme
+    with reader.connect(config.results_path(ds.id)) as con:
         if table == "shift_share":
             frame = trends_queries.shift_share(con, scheme=scheme)
         elif table == "opportunities":

@@ -81,6 +81,11 @@ def store_path() -> Path:
     return Path(explicit).resolve() if explicit else var_dir() / "store" / "observatory.duckdb"
 
 
+def results_path(dataset: str) -> Path:
+    """Path of the DuckDB file holding *dataset*'s built results (next to the store)."""
+    return store_path().parent / "datasets" / f"{dataset}.duckdb"
+
+
 def cache_dir() -> Path:
     """Folder of downloaded source files."""
     explicit = get("CLUSTEROBS_CACHE")

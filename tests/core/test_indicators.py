@@ -30,8 +30,8 @@ def compute(rows, totals, m: Methodology | None = None, traded=None) -> pd.DataF
 
 def test_eco_example_shares_lq_and_wages() -> None:
     # methodology §4a: A (x 200, y 50, total 1,000), B (x 100, y 450, total 3,000)
-    rows = [("A", 2014, "x", 200, 10, 10.0), ("A", 2014, "y", 50, 5, 1.0),
-            ("B", 2014, "x", 100, 4, 4.0), ("B", 2014, "y", 450, 9, 9.0)]
+    rows = [("A", 2014, "x", 200, 10, 10e6), ("A", 2014, "y", 50, 5, 1e6),
+            ("B", 2014, "x", 100, 4, 4e6), ("B", 2014, "y", 450, 9, 9e6)]
     out = compute(rows, {("A", 2014): 1000, ("B", 2014): 3000})
     ax = out.loc[("A", "x", 2014)]
     assert ax["share_region"] == pytest.approx(0.2)  # 200 / 1000
@@ -41,7 +41,7 @@ def test_eco_example_shares_lq_and_wages() -> None:
     assert out.loc[("B", "x", 2014), "lq"] == pytest.approx(4 / 9)
     assert out.loc[("A", "y", 2014), "lq"] == pytest.approx(0.4)  # (50/1000)/(500/4000)
     assert out.loc[("B", "y", 2014), "lq"] == pytest.approx(1.2)  # (450/3000)/(500/4000)
-    # wages in EUR million: 10e6 / 200 = 50,000 per person; category x: 14e6/300 = 46,667
+    # wages in EUR (the build scales Eurostat's EUR million): 10e6 / 200 = 50,000 per person; category x: 14e6/300 = 46,667
     assert ax["wage_per_employee"] == pytest.approx(50_000)
     assert ax["relative_wage"] == pytest.approx(50_000 / (14e6 / 300))
 

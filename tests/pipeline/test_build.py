@@ -113,6 +113,6 @@ def test_interrupted_build_leaves_the_store_intact(built_store: Path, tmp_path: 
 
     monkeypatch.setattr(builder, "_rate_pass", halfway)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.build(store=store)
+        pipeline.build(store=store, out=store)
     assert store.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store.duckdb", "store.duckdb.lock"]

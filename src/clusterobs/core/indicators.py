@@ -5,7 +5,8 @@ same NUTS level in the run and base B (``total`` or ``traded`` employment):
 
 - ``share_region = E(r,c)/E(r)``; ``share_ref = E(r,c)/E(c)``
 - ``lq = [E(r,c)/E_B(r)] / [E(c)/E_B]`` (published ECO49 for ``total``, CMP for ``traded``)
-- ``wage_per_employee = W(r,c)/E(r,c)`` (EOCIC productivity measure);
+- ``wage_per_employee = W(r,c)/E(r,c)`` (EOCIC productivity measure; wages in the unit the
+  dataset declares, EUR for Eurostat after its scale of 1e6 is applied by the build);
   ``relative_wage = wage/[ΣW(c)/ΣE(c)]`` (RW_cat, our default)
 - ``growth_1y = E_t/E_{t-1} - 1``; ``growth_5y = (E_t/E_{t-5})^(1/5) - 1`` (NULL on a 0 base)
 - ``establishment_growth_1y = N_t/N_{t-1} - 1``
@@ -83,7 +84,7 @@ def cluster_indicators(
     t = t.mutate(
         category_employment=t.employment.sum().over(group_by=ref),
         category_base=observed_base.sum().over(group_by=ref),
-        category_wage=_ratio(t.wages.sum().over(group_by=ref) * 1e6,
+        category_wage=_ratio(t.wages.sum().over(group_by=ref),
                              ibis.ifelse(t.wages.notnull(), t.employment, ibis.null())
                              .sum().over(group_by=ref)),
     )
@@ -98,7 +99,7 @@ def cluster_indicators(
         share_region=_ratio(t.employment, t.employment_total).round(12),
         share_ref=_ratio(t.employment, t.category_employment).round(12),
         lq=_ratio(_ratio(t.employment, t.base_employment), t.reference_share).round(10),
-        wage_per_employee=_ratio(t.wages * 1e6, t.employment).round(6),
+        wage_per_employee=_ratio(t.wages, t.employment).round(6),
     )
     t = t.mutate(relative_wage=_ratio(t.wage_per_employee, t.category_wage))
     return _growth(t).drop("category_wage", "category_employment", "category_base",

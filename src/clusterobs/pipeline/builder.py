@@ -1,10 +1,17 @@
-"""Build stage: region x industry base table, then indicators and ratings for every scheme.
+"""Build stage of one dataset: base table, then indicators and ratings for every scheme.
 
-Order (methodology §5 then §3-§4): SBS observations -> ECO splitting of confidential cells
-(§5.2) -> NUTS harmonisation to the target version (§5.3) -> region totals -> per scheme:
-aggregation, indicators, eco-classic, panorama and (schemes with traded categories)
-uscmp-strong ratings with their confidence. Everything is written into a new copy of the
-store that replaces the old one only when the whole build succeeded.
+Order (methodology §5 then §3-§4), each step driven by the dataset's declaration
+(:mod:`clusterobs.sources.declarations`): its sources' observations (values scaled to the
+declared units) -> estimation of confidential cells where declared (§5.2) -> NUTS
+harmonisation to the geography's version where the geography has a crosswalk (§5.3) ->
+parent industry levels derived from finer ones -> region business totals as declared ->
+per scheme: aggregation, indicators, eco-classic, panorama and (schemes with traded
+categories) uscmp-strong ratings with their confidence -> trends of the declared scheme.
+
+The results of dataset ``D`` go to their own file (``$CLUSTEROBS_VAR/store/datasets/D.duckdb``),
+seeded with the dataset's observations and reference tables from the loaded store, and
+written through :class:`~clusterobs.store.writer.StoreWriter`: the file is replaced only
+when the whole build succeeded.
 """
 
 from __future__ import annotations
@@ -22,19 +29,18 @@ import pandas as pd
 import pyarrow as pa
 
 from clusterobs import __version__, config
-from clusterobs.core import confidence, imputation, indicators, nuts, stars
+from clusterobs.core import confidence, imputation, indicators, industries, nuts, stars
 from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate
 from clusterobs.errors import StoreError
-from clusterobs.pipeline.loader import Progress
+from clusterobs.pipeline.loader import Progress, geography_key
 from clusterobs.pipeline.trends import build_trends
-from clusterobs.sources.schemes import builtin_schemes
+from clusterobs.sources import declarations
+from clusterobs.sources.declarations import UNCERTAIN_MEANINGS, Dataset
+from clusterobs.sources.schemes import dataset_schemes
 from clusterobs.store.writer import StoreWriter
 
-SBS = "sbs_r_nuts06_r2"
-#: SBS business-economy total: sections B-N excluding K, plus division S95 (methodology §3).
-TOTAL_INDUSTRIES = ("B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N", "S95")
-UNCERTAIN_FLAGS = "epsub"
+MEASURES = ("employment", "establishments", "wages")
 #: every criterion column of the ratings table, in method order (methodology §4)
 RATING_COLUMNS = tuple(dict.fromkeys(c for crits in stars.CRITERIA.values() for c in crits))
 
@@ -50,28 +56,41 @@ class BuildReport:
 
 def build(
     *,
+    dataset: str | None = None,
     store: Path | None = None,
+    out: Path | None = None,
     methodology: Methodology | None = None,
     schemes: dict[str, Scheme] | None = None,
     progress: Progress | None = None,
     max_year: int | None = None,
 ) -> BuildReport:
-    """Compute indicators and ratings for every NACE scheme into the store.
+    """Compute indicators and ratings of *dataset* (default: the default dataset).
 
-    ``max_year`` limits the data to years up to it (a Panorama edition "with data up to
-    2013" is built from the same store as one with data up to 2015).
+    ``store`` is the loaded store (default ``CLUSTEROBS_STORE``); ``out`` the results file
+    (default :func:`clusterobs.config.results_path`); with ``out == store`` the results are
+    written into the loaded store itself. ``max_year`` limits the data to years up to it
+    (a Panorama edition "with data up to 2013" is built from the same store as one with data
+    up to 2015).
     """
-    m = methodology or Methodology()
-    schemes = schemes or {k: s for k, s in builtin_schemes().items() if s.classification == "NACE_R2"}
+    ds = declarations.get(dataset or declarations.default_id())
+    m = methodology_for(ds, methodology or Methodology())
+    schemes = schemes or dataset_schemes(ds)
+    source = (store or config.store_path()).resolve()
+    target = (out or config.results_path(ds.id)).resolve()
+    if not source.exists():
+        raise StoreError(f"no store at {source}: run `clusterobs data load` first")
     report = BuildReport(fingerprint=m.fingerprint)
     clock = _Clock(report, progress)
-    with StoreWriter(store or config.store_path()) as writer:
+    with StoreWriter(target, fresh=target != source) as writer:
         con = writer.con
-        _require_loaded(con)
+        if target != source:
+            clock.step("copy inputs")
+            seed(con, source, ds)
+        _require_loaded(con, ds)
         clock.step("base table")
-        base = region_industry(con, m, max_year)
+        base = region_industry(con, m, max_year, ds)
         _write(con, "region_industry", base)
-        totals = region_totals(base)
+        totals = region_totals(base, ds)
         _write(con, "region_totals", totals)
         engine = ibis.duckdb.from_connection(con)
         for table in ("clusters", "ratings"):
@@ -83,16 +102,44 @@ def build(
         _rate(con, engine.table("clusters"), m, traded_schemes)
         clock.step("metadata")
         _write_schemes(con, schemes)
-        if "eu-clusters" in schemes:
+        levels = sorted(int(v) for v in base["level"].unique())
+        if ds.trends_scheme and ds.trends_scheme in schemes and levels:
             clock.step("trends")
-            report.rows.update(build_trends(con, scheme="eu-clusters", level=2))
-        _write_build_info(con, m, report)
+            report.rows.update(build_trends(con, scheme=ds.trends_scheme, level=max(levels)))
+        _write_build_info(con, m, report, ds, levels)
         for name in ("region_industry", "clusters", "ratings"):
             report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         clock.step("commit")
         writer.commit()
     clock.done()
     return report
+
+
+def methodology_for(ds: Dataset, m: Methodology) -> Methodology:
+    """*m* as applied to *ds*: its geography's version; no estimation where none is declared."""
+    m = m.with_(nuts_version=ds.geography.version)
+    return m if ds.impute_confidential else m.with_(impute_missing=False)
+
+
+#: reference tables a results file carries, so that it can be read (and frozen) on its own
+_REFERENCE = ("industries", "nuts_crosswalk", "provenance")
+
+
+def seed(con: duckdb.DuckDBPyConnection, source: Path, ds: Dataset) -> None:
+    """Copy *ds*'s observations, geography and the classifications from the loaded store."""
+    con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+    try:
+        con.execute("INSERT INTO observations SELECT * FROM src.observations "
+                    "WHERE dataset IN (SELECT unnest(?))", [ds.source_ids])
+        key = geography_key(ds)
+        for table in ("regions", "geometries"):
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table} WHERE geography = ?", [key])
+        for table in _REFERENCE:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table}")
+        con.execute("INSERT INTO load_issues SELECT * FROM src.load_issues "
+                    "WHERE dataset IN (SELECT unnest(?))", [ds.source_ids])
+    finally:
+        con.execute("DETACH src")
 
 
 class _Clock:
@@ -112,55 +159,133 @@ class _Clock:
         self.report.seconds["total"] = time.perf_counter() - self.start
 
 
-def _require_loaded(con: duckdb.DuckDBPyConnection) -> None:
-    row = con.execute("SELECT count(*) FROM observations WHERE dataset = ?", [SBS]).fetchone()
+def _require_loaded(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+    row = con.execute("SELECT count(*) FROM observations WHERE dataset IN (SELECT unnest(?))",
+                      [ds.source_ids]).fetchone()
     if not row or not row[0]:
-        raise StoreError(f"the store holds no {SBS} observations: run `clusterobs data load` first")
+        raise StoreError(f"the store holds no observations of dataset {ds.id} "
+                         f"({', '.join(ds.source_ids)}): run `clusterobs data load {ds.id}` first")
+
+
+def _observations(con: duckdb.DuckDBPyConnection, ds: Dataset, max_year: int | None) -> pd.DataFrame:
+    """The dataset's employment, establishments and wages, scaled to their declared units."""
+    obs = con.execute(
+        """SELECT dataset AS source, region, industry, year::INTEGER AS year, measure, value, flag
+           FROM observations
+           WHERE dataset IN (SELECT unnest(?)) AND measure IN (SELECT unnest(?)) AND year <= ?""",
+        [ds.source_ids, list(MEASURES), max_year or 9999],
+    ).df()
+    if ds.geography.exclude:
+        obs = obs[~obs["region"].str.fullmatch(ds.geography.exclude)]
+    for src in ds.sources:
+        for measure in MEASURES:
+            scale = src.scale_of(measure)
+            if scale != 1.0:
+                hit = (obs["source"] == src.id) & (obs["measure"] == measure)
+                obs.loc[hit, "value"] = obs.loc[hit, "value"] * scale
+    return obs
+
+
+def _uncertain_letters(ds: Dataset) -> str:
+    """Flag letters that make a value uncertain in any of the dataset's sources, plus ``i``
+    (imputed by the build)."""
+    letters = {c for s in ds.sources for c in s.flag_letters(*UNCERTAIN_MEANINGS)}
+    return "".join(sorted(letters | {"i"}))
+
+
+def _harmonise(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame, ds: Dataset,
+               m: Methodology) -> pd.DataFrame:
+    """Each source's NUTS codes converted to the geography's version (§5.3)."""
+    cols = ["region", "industry", "year", "measure", "value", "flag"]
+    if not ds.geography.has_crosswalk:
+        return obs.assign(nuts_converted=False)[[*cols, "nuts_converted"]]
+    crosswalk = con.execute("SELECT * FROM nuts_crosswalk").df()
+    # only real regions of the target version (the JRC table has artefacts such as 'UKN1')
+    targets = {r[0] for r in con.execute(
+        "SELECT region FROM regions WHERE nuts_version = ? AND geography = 'nuts'",
+        [m.nuts_version]).fetchall()}
+    parts = []
+    for src in ds.sources:
+        part = obs[obs["source"] == src.id]
+        if part.empty:
+            continue
+        versions = tuple(v for v in nuts.NUTS_VERSIONS if v <= (src.nuts_version or m.nuts_version)) \
+            or (m.nuts_version,)
+        result = nuts.harmonise(part[cols], crosswalk, m.nuts_version, weight=m.nuts_weight,
+                                keys=["industry", "year", "measure"], versions=versions,
+                                valid_targets=targets or None)
+        parts.append(result.table)
+    return pd.concat(parts, ignore_index=True)
 
 
 def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
-                    max_year: int | None = None) -> pd.DataFrame:
-    """SBS employment, establishments and wages per region (target NUTS version) x industry x year."""
-    obs = con.execute(
-        """SELECT region, industry, year::INTEGER AS year, measure, value, flag FROM observations
-           WHERE dataset = ? AND measure IN ('employment', 'establishments', 'wages')
-             AND NOT regexp_full_match(region, '[A-Z]{2}[0-9A-Z]*Z') AND year <= ?""",
-        [SBS, max_year or 9999],
-    ).df()
+                    max_year: int | None = None, ds: Dataset | None = None) -> pd.DataFrame:
+    """Employment, establishments and wages per region (geography version) x industry x year."""
+    ds = ds or declarations.get(declarations.default_id())
+    obs = _observations(con, ds, max_year)
     obs["imputed"] = False
     if m.impute_missing:
         hierarchy = imputation.sbs_industry_hierarchy(obs["industry"].unique())
         obs = imputation.split_missing(obs, hierarchy)
     obs = obs[obs["value"].notna()]
-    crosswalk = con.execute("SELECT * FROM nuts_crosswalk").df()
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
-    # only real regions of the target version (the JRC table has artefacts such as 'UKN1')
-    targets = {r[0] for r in con.execute(
-        "SELECT region FROM regions WHERE nuts_version = ?", [m.nuts_version]).fetchall()}
-    result = nuts.harmonise(obs[["region", "industry", "year", "measure", "value", "flag"]],
-                            crosswalk, m.nuts_version, weight=m.nuts_weight,
-                            keys=["industry", "year", "measure"], versions=(2006, 2010, 2013),
-                            valid_targets=targets or None)
-    con.register("_long", result.table)
-    try:
-        return con.execute(
-            f"""SELECT region, {int(m.nuts_version)}::SMALLINT AS nuts_version,
-                       (length(region) - 2)::INTEGER AS level, industry, year::INTEGER AS year,
-                       max(value) FILTER (measure = 'employment') AS employment,
-                       max(value) FILTER (measure = 'establishments') AS establishments,
-                       max(value) FILTER (measure = 'wages') AS wages,
-                       bool_or(nuts_converted OR regexp_matches(coalesce(flag, ''),
-                                                                '[{UNCERTAIN_FLAGS}i]')) AS uncertain
-                FROM _long GROUP BY ALL ORDER BY region, industry, year""").df()
-    finally:
-        con.unregister("_long")
+    long = _harmonise(con, obs, ds, m)
+    uncertain = _uncertain_letters(ds)
+    long["uncertain"] = long["nuts_converted"].astype(bool) | long["flag"].fillna("").str.contains(
+        f"[{uncertain}]", regex=True)
+    keys = ["region", "industry", "year"]
+    wide = long.groupby([*keys, "measure"])["value"].max().unstack("measure").reset_index()
+    wide = wide.merge(long.groupby(keys)["uncertain"].any().reset_index(), on=keys, how="left")
+    wide.columns.name = None
+    for measure in MEASURES:
+        if measure not in wide:
+            wide[measure] = np.nan
+    wide = wide.dropna(subset=list(MEASURES), how="all")
+    wide = _with_parents(con, wide, ds)
+    regions = con.execute("SELECT region, level FROM regions WHERE nuts_version = ? AND geography = ?",
+                          [m.nuts_version, geography_key(ds)]).df()
+    known = set(regions["region"])
+    if known:
+        wide = wide[wide["region"].isin(known)]
+    wide = wide.merge(regions, on="region", how="left")
+    wide["level"] = wide["level"].fillna(max(ds.geography.levels)).astype("int32")
+    wide["nuts_version"] = np.int16(m.nuts_version)
+    wide["year"] = wide["year"].astype("int32")
+    wide["uncertain"] = wide["uncertain"].fillna(False).astype(bool)
+    cols = ["region", "nuts_version", "level", "industry", "year", *MEASURES, "uncertain"]
+    return wide[cols].sort_values(["region", "industry", "year"]).reset_index(drop=True)
 
 
-def region_totals(base: pd.DataFrame) -> pd.DataFrame:
-    """Business-economy totals per region and year: Σ over :data:`TOTAL_INDUSTRIES`."""
-    sub = base[base["industry"].isin(TOTAL_INDUSTRIES)]
-    measures = ["employment", "wages", "establishments"]
-    out = sub.groupby(["region", "level", "year"])[measures].sum(min_count=1).reset_index()
+def _with_parents(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """Parent industry levels the sources do not publish, summed from their children."""
+    rows = con.execute("SELECT code, parent FROM industries WHERE classification = ?",
+                       [ds.classification]).fetchall()
+    parents: dict[str, str | None] = dict(rows)
+    for src in ds.sources:
+        for spec in src.extra_codes.values():
+            parents[spec["code"]] = spec.get("parent")
+    if not parents or not ds.derive_levels:
+        return wide
+    flags = wide[["region", "industry", "year", "uncertain"]]
+    out = industries.derive_ancestors(wide.drop(columns="uncertain"), parents, list(MEASURES))
+    # a derived code is uncertain when any of its published parts is
+    climbed, up = [flags], flags[flags["uncertain"]]
+    for _ in range(6):
+        up = up.assign(industry=up["industry"].map(parents)).dropna(subset=["industry"])
+        if up.empty:
+            break
+        climbed.append(up)
+    derived_flags = pd.concat(climbed).groupby(["region", "industry", "year"])["uncertain"].any()
+    return out.merge(derived_flags.reset_index(), on=["region", "industry", "year"], how="left")
+
+
+def region_totals(base: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame:
+    """Business-economy totals per region and year over the dataset's declared total industries."""
+    ds = ds or declarations.get(declarations.default_id())
+    measures = list(MEASURES)
+    summed = industries.business_total(base, ds.total_industries, measures)
+    levels = base[["region", "level"]].drop_duplicates("region")
+    out = summed.merge(levels, on="region", how="left")[["region", "level", "year", *measures]]
     return out.rename(columns={m: f"{m}_total" for m in measures})
 
 
@@ -226,7 +351,10 @@ def _rate_pass(con: duckdb.DuckDBPyConnection, rated: ibis.Table, methods: list[
     extra = ["rating_level"] if "panorama" in methods else []
     columns = ["scheme", "region", "category", *_NUMERIC, *sorted(wanted), *extra]
     sql = ibis.to_sql(rated.select(*columns), dialect="duckdb")
-    table = con.sql(f"SELECT hash(scheme, level, year, category) AS _g, * FROM ({sql})").to_arrow_table()
+    # a defined row order: the confidence draws are made by position, so two builds of the
+    # same store must see the rows in the same order (reproducible confidence)
+    table = con.sql(f"SELECT hash(scheme, level, year, category) AS _g, * FROM ({sql}) "
+                    "ORDER BY scheme, level, year, category, region").to_arrow_table()
     numeric = pd.DataFrame({c: table[c].to_numpy(zero_copy_only=False)
                             for c in columns if c not in ("scheme", "region", "category", "rating_level")})
     numeric["group"] = np.unique(table["_g"].to_numpy(), return_inverse=True)[1]
@@ -267,8 +395,12 @@ def _write_schemes(con: duckdb.DuckDBPyConnection, schemes: dict[str, Scheme]) -
     _write(con, "scheme_weights", weights[["scheme", "industry", "category", "weight"]])
 
 
-def _write_build_info(con: duckdb.DuckDBPyConnection, m: Methodology, report: BuildReport) -> None:
+def _write_build_info(con: duckdb.DuckDBPyConnection, m: Methodology, report: BuildReport,
+                      ds: Dataset, levels: list[int]) -> None:
+    meta = ds.summary()
+    meta["levels"] = levels  # the levels that hold data (the portal's default is the finest)
     info = pd.DataFrame([{
+        "dataset": ds.id, "dataset_meta": json.dumps(meta),
         "fingerprint": m.fingerprint, "methodology": json.dumps(m.to_dict()),
         "max_year": int(con.execute("SELECT max(year) FROM region_industry").fetchall()[0][0]),
         "code_version": __version__, "built_at": datetime.now(UTC).replace(tzinfo=None),

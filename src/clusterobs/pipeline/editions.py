@@ -101,8 +101,13 @@ def build_edition(
     rebuild: bool = True,
     formats: Sequence[str] = ("html", "pdf"),
     progress: Progress | None = None,
+    datasets: Sequence[str] | None = None,
 ) -> EditionReport:
     """Build edition *name* (default: this half-year) from the loaded store *source*.
+
+    The edition holds every dataset loaded in *source* (or *datasets*): the default dataset
+    as its main one (report, change log) in ``store.duckdb``, each other in
+    ``store-<id>.duckdb``; the manifest lists them (``datasets``).
 
     Parameters
     ----------
@@ -125,7 +130,8 @@ def build_edition(
         tmp = root / f".{name}.building-{os.getpid()}"
         tmp.mkdir()
         try:
-            _assemble(tmp, report, clock, source or config.store_path(), m, max_year, rebuild, formats)
+            plan = _stores(source, rebuild, datasets)
+            _assemble(tmp, report, clock, plan, m, max_year, rebuild, formats)
             _freeze(tmp)
             os.rename(tmp, root / name)
         except BaseException:
@@ -135,14 +141,56 @@ def build_edition(
     return report
 
 
-def _assemble(tmp: Path, report: EditionReport, clock: _Clock, source: Path, m: Methodology,
-              max_year: int | None, rebuild: bool, formats: Sequence[str]) -> None:
+def _stores(source: Path | None, rebuild: bool, datasets: Sequence[str] | None) -> dict[str, Path]:
+    """Dataset -> the file it is made from, the main dataset first.
+
+    A rebuild reads the loaded store (every dataset whose sources it holds); a cut reads
+    built results (*source* for the main dataset, each other's live results file).
+    """
+    from clusterobs.sources import declarations
+
+    default = declarations.default_id()
+    if not rebuild:
+        src = source or config.results_path(default)
+        with reader.connect(src) as con:
+            main = editions.dataset_meta(con).get("id") or default
+        plan = {main: src}
+        for ds in datasets or []:
+            if ds != main:
+                plan[ds] = config.results_path(ds)
+        return plan
+    src = source or config.store_path()
+    with reader.connect(src) as con:
+        loaded = {p["dataset"] for p in reader.provenance(con)}
+    known = declarations.all_datasets()
+    chosen = list(datasets) if datasets else [i for i, d in known.items()
+                                              if any(s in loaded for s in d.source_ids)]
+    if not chosen:
+        raise StoreError(f"{src} holds no declared dataset: run `clusterobs data load` first")
+    chosen.sort(key=lambda i: i != default)
+    return dict.fromkeys(chosen, src)
+
+
+def _assemble(tmp: Path, report: EditionReport, clock: _Clock, plan: dict[str, Path],
+              m: Methodology, max_year: int | None, rebuild: bool, formats: Sequence[str]) -> None:
     """Every file of the edition, the manifest last."""
-    clock.step("store")
-    store = tmp / editions.STORE
-    make_store(source, store, m, max_year, rebuild, progress=clock.progress)
+    stores: dict[str, Path] = {}
+    for i, (dataset, source) in enumerate(plan.items()):
+        clock.step(f"store {dataset}")
+        stores[dataset] = tmp / (editions.STORE if i == 0 else f"store-{dataset}.duckdb")
+        make_store(source, stores[dataset], m, max_year, rebuild, progress=clock.progress,
+                   dataset=dataset)
+    store = next(iter(stores.values()))
     with reader.connect(store) as con:
         manifest = base_manifest(con, report.name, rebuild)
+    manifest["dataset"] = next(iter(stores))
+    manifest["datasets"] = {}
+    for dataset, path in stores.items():
+        with reader.connect(path) as con:
+            meta = editions.build_meta(con)
+            manifest["datasets"][dataset] = {
+                "file": path.name, "title": editions.dataset_meta(con).get("title", dataset),
+                "data_years": meta["data_years"], "headline_year": editions.headline_year(con)}
     clock.step("change log")
     report.previous = _previous(report.name, report.path.parent)
     log, manifest["change_log"] = _edition_changes(store, report.previous, report.path.parent)
@@ -151,7 +199,8 @@ def _assemble(tmp: Path, report: EditionReport, clock: _Clock, source: Path, m: 
     log.to_parquet(tmp / editions.CHANGES, index=False)
     downloads.write_table(log, tmp / "changes.csv", "csv")
     clock.step("data package")
-    data_package(store, tmp / f"data-{report.name}.zip", manifest)
+    data_package(store, tmp / f"data-{report.name}.zip", manifest,
+                 {d: p for d, p in stores.items() if p != store})
     clock.step("reports")
     panorama.render(store, tmp, manifest, log if report.previous else None, formats)
     clock.step("manifest")
@@ -161,17 +210,24 @@ def _assemble(tmp: Path, report: EditionReport, clock: _Clock, source: Path, m: 
 
 
 def make_store(source: Path, store: Path, m: Methodology, max_year: int | None, rebuild: bool,
-               progress: Progress | None = None) -> None:
-    """The edition's store: *source* copied, built (or cut) to *max_year*, later data removed."""
+               progress: Progress | None = None, dataset: str | None = None) -> None:
+    """The edition's results of *dataset*: built from the loaded store *source* (or, without
+    rebuild, the built *source* copied and cut) to *max_year*, later data removed."""
     if not source.exists():
         raise StoreError(f"no store at {source}: run `clusterobs data load` first")
-    shutil.copyfile(source, store)
     if rebuild:
-        builder.build(store=store, methodology=m, max_year=max_year, progress=progress)
+        builder.build(dataset=dataset, store=source, out=store, methodology=m, max_year=max_year,
+                      progress=progress)
         store.with_name(store.name + ".lock").unlink(missing_ok=True)
+    else:
+        shutil.copyfile(source, store)
     with duckdb.connect(str(store)) as con:
         if not rebuild:
-            _require_built(con, m, source)
+            from clusterobs.sources import declarations
+
+            ds = declarations.get(editions.dataset_meta(con).get("id") or dataset
+                                  or declarations.default_id())
+            _require_built(con, builder.methodology_for(ds, m), source)
         if max_year is not None:
             for table in YEAR_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE year > ?", [max_year])
@@ -255,13 +311,18 @@ def diff(a: str, b: str, root: Path | None = None) -> tuple[pd.DataFrame, dict[s
     return compare(editions.store_path(a, root), editions.store_path(b, root), (a, b))
 
 
-def data_package(store: Path, path: Path, manifest: dict[str, Any]) -> None:
-    """Zip of the cluster table of the headline year, per scheme and method, as CSV and Parquet."""
+def data_package(store: Path, path: Path, manifest: dict[str, Any],
+                 others: dict[str, Path] | None = None) -> None:
+    """Zip of the cluster table of the headline year, per scheme and method, as CSV and Parquet;
+    the tables of the edition's other datasets are prefixed with the dataset id."""
     year = manifest["headline_year"]
-    with reader.connect(store) as con:
-        pairs = con.execute("SELECT DISTINCT scheme, method FROM ratings ORDER BY ALL").fetchall()
-        tables = {f"clusters_{s}_{mth}_{year}": reader.clusters(con, s, mth, year=year)
-                  for s, mth in pairs}
+    tables: dict[str, pd.DataFrame] = {}
+    for prefix, file in [("", store), *((f"{d}_", p) for d, p in (others or {}).items())]:
+        with reader.connect(file) as con:
+            y = year if not prefix else editions.headline_year(con)
+            pairs = con.execute("SELECT DISTINCT scheme, method FROM ratings ORDER BY ALL").fetchall()
+            tables.update({f"{prefix}clusters_{s}_{mth}_{y}": reader.clusters(con, s, mth, year=y)
+                           for s, mth in pairs})
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("README.txt", _readme(manifest))
         for stem, frame in tables.items():

@@ -14,20 +14,27 @@ import httpx
 import pandas as pd
 
 from clusterobs import __version__, config
-from clusterobs.errors import UnknownCodeError
-from clusterobs.sources import catalog, eurostat, gisco, nace, sdmx
+from clusterobs.errors import FetchError, SchemaError, UnknownCodeError
+from clusterobs.sources import (
+    catalog,
+    declarations,
+    eurostat,
+    generic,
+    geography,
+    gisco,
+    nace,
+    sdmx,
+)
 from clusterobs.sources import fetch as fetching
+from clusterobs.sources.codes import Normaliser, isic_to_nace
 from clusterobs.store import reader
 from clusterobs.store.writer import StoreWriter
 
 Progress = Callable[[str], None]
 
-#: Eurostat dataset -> which dimension is the region, the industry, and what NUTS version.
-EUROSTAT_LAYOUT: dict[str, dict[str, Any]] = {
-    "sbs_r_nuts06_r2": {"region": "geo", "industry": "nace_r2", "classification": "NACE_R2",
-                        "nuts_version": 2013},
-}
-_IGNORED_DIMS = {"freq"}
+#: the order of loading: reference tables first, so that data codes can be checked against them
+_KIND_ORDER = {"nuts_names": 0, "nuts_crosswalk": 0, "nace_structure": 0, "naics_codes": 0,
+               "cbsa_lookup": 0, "gisco_geojson": 1, "eurostat_tsv": 2, "sdmx_csv": 2, "table": 2}
 
 
 @dataclass
@@ -37,6 +44,32 @@ class LoadReport:
     datasets: list[dict[str, Any]] = field(default_factory=list)
     unknown: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     seconds: float = 0.0
+    #: optional sources that could not be had (e.g. a current Eurostat file with no mirror copy)
+    skipped: list[str] = field(default_factory=list)
+
+
+def expand(ids: list[str]) -> list[str]:
+    """Source-file ids for *ids*, which may name datasets (``europe``) or source files."""
+    out: list[str] = []
+    known = declarations.all_datasets()
+    for i in ids:
+        if i in known:
+            ds = known[i]
+            out += [*ds.source_ids, *_reference_for(ds)]
+        else:
+            catalog.get(i)  # raises the error listing the known names
+            out.append(i)
+    return list(dict.fromkeys(out))
+
+
+def _reference_for(ds: declarations.Dataset) -> list[str]:
+    """The reference files a dataset's load and build need."""
+    refs = ["nace", "naics2017"]
+    if ds.geography.kind == "nuts":
+        refs += ["nuts-names", "nuts-crosswalks", *(d.id for d in catalog.REFERENCE if "geometry" in d.tags)]
+    elif ds.geography.kind == "cbsa":
+        refs.append("cbsa-lookup")
+    return refs
 
 
 def fetch(
@@ -53,9 +86,16 @@ def fetch(
         if progress:
             progress(f"fetch {dataset_id}")
         ds = catalog.get(dataset_id)
-        out[dataset_id] = fetching.fetch(
-            ds, cache=config.cache_dir(), mirror=mirror, transport=transport, refresh=refresh
-        )
+        if Path(ds.file_name).is_absolute():  # a user's table, read where it is
+            out[dataset_id] = Path(ds.file_name)
+            continue
+        try:
+            out[dataset_id] = fetching.fetch(
+                ds, cache=config.cache_dir(), mirror=mirror, transport=transport, refresh=refresh
+            )
+        except FetchError:
+            if "optional" not in ds.tags:
+                raise
     return out
 
 
@@ -73,19 +113,18 @@ def load(
     ``load_issues`` table); with ``strict`` they are fatal and the store is unchanged.
     """
     started = time.perf_counter()
-    ids = ids or catalog.core_ids()
+    ids = expand(ids or catalog.core_ids())
     paths = fetch(ids, transport=transport, progress=progress)
-    report = LoadReport()
-    # reference tables first, so observation codes can be checked against them
-    order = sorted(ids, key=lambda i: catalog.get(i).kind == "eurostat_tsv")
+    report = LoadReport(skipped=[i for i in ids if i not in paths])
+    order = sorted(paths, key=lambda i: _KIND_ORDER.get(catalog.get(i).kind, 3))
     with StoreWriter(store or config.store_path()) as writer:
         for dataset_id in order:
             if progress:
                 progress(f"load {dataset_id}")
             rows = _load_one(writer.con, catalog.get(dataset_id), paths[dataset_id])
-            _record(writer.con, dataset_id, paths[dataset_id], rows)
+            record(writer.con, dataset_id, paths[dataset_id], rows)
             report.datasets.append({"dataset": dataset_id, "rows": rows})
-        report.unknown = _check_codes(writer.con, [i for i in ids if i in EUROSTAT_LAYOUT])
+        report.unknown = _check_codes(writer.con, [i for i in order if catalog.get(i).kind in ("eurostat_tsv", "sdmx_csv")])
         if strict and any(report.unknown.values()):
             first = next(k for k, v in report.unknown.items() if v)
             codes = [c for c, _ in report.unknown[first]]
@@ -108,38 +147,121 @@ def _load_one(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -
         "gisco_geojson": _load_geometries,
         "nace_structure": _load_nace,
         "naics_codes": _load_naics,
+        "cbsa_lookup": _load_cbsa,
+        "table": _load_table,
     }
     return loaders[ds.kind](con, ds, path)
 
 
+def _declared(source_id: str) -> tuple[declarations.Dataset, declarations.Source]:
+    owner = declarations.of_source(source_id)
+    if owner is None:
+        raise SchemaError(f"{source_id} is not declared by any dataset (clusterobs/data/datasets)")
+    return owner, owner.source(source_id)
+
+
 def _load_eurostat(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
-    if ds.kind == "sdmx_csv" or path.name.endswith((".csv", ".csv.gz")):
+    """A Eurostat TSV or SDMX-CSV source, read as its declaration says (dimensions, measures)."""
+    owner, src = _declared(ds.id)
+    if path.name.endswith((".csv", ".csv.gz")):
         header = sdmx.load_sdmx_csv(con, path, "_parsed")
     else:
         header = eurostat.load_bulk_tsv(con, path, "_parsed")
-    layout = EUROSTAT_LAYOUT.get(ds.id, {"region": "geo", "industry": None,
-                                         "classification": None, "nuts_version": None})
-    measure_dims = [d for d in header.dims
-                    if d not in {layout["region"], layout["industry"], *_IGNORED_DIMS}]
-    measure_sql = " || '.' || ".join(measure_dims) or "'value'"
-    named = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in eurostat.MEASURES.items())
-    industry = layout["industry"] or "NULL"
+    dims = src.dimensions
+    expected = {dims.get("region", "geo"), dims.get("industry", ""), dims.get("measure", ""), *src.ignore}
+    extra = [d for d in header.dims if d not in expected]
+    missing = [d for d in (dims.get("region"), dims.get("industry"), dims.get("measure"))
+               if d and d not in header.dims]
+    if extra or missing:
+        raise SchemaError(
+            f"dimensions {','.join(header.dims)} do not match the declaration of {src.id}: "
+            + (f"unexpected {', '.join(extra)}" if extra else f"missing {', '.join(missing)}")
+            + f" (expected {', '.join(d for d in expected if d)})", path=str(path), line=1)
+    named = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in src.measure_map().items())
+    measure = eurostat.sql_ident(dims["measure"])
+    industry = eurostat.sql_ident(dims["industry"]) if dims.get("industry") else "NULL"
     con.execute("DELETE FROM observations WHERE dataset = ?", [ds.id])
     con.execute(
         f"""INSERT INTO observations
-        SELECT ?, {layout['region']}, ?, {industry}, ?, year,
-               CASE {measure_sql} {named} ELSE {measure_sql} END, value, flag, line
+        SELECT ?, {eurostat.sql_ident(dims.get('region', 'geo'))}, ?, {industry}, ?, year,
+               CASE {measure} {named} ELSE {measure} END, value, flag, line
         FROM _parsed
         WHERE year IS NOT NULL AND (value IS NOT NULL OR flag IS NOT NULL)""",
-        [ds.id, layout["nuts_version"], layout["classification"]],
+        [ds.id, src.nuts_version, owner.classification],
     )
     row = con.execute("SELECT count(*) FROM observations WHERE dataset = ?", [ds.id]).fetchone()
     for name in ("VIEW _parsed", "VIEW _parsed_cells", "TABLE _tsv_raw", "TABLE _sdmx_raw"):
         con.execute(f"DROP {name.split()[0]} IF EXISTS {name.split()[1]}")
-    return int(row[0]) if row else 0
+    if not row or not row[0]:
+        raise SchemaError(f"no observations in {src.id}: the file has a header but no values",
+                          path=str(path))
+    return int(row[0])
 
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, where: str = "") -> int:
+def normaliser(con: duckdb.DuckDBPyConnection, owner: declarations.Dataset,
+               src: declarations.Source) -> Normaliser:
+    """The industry-code reader of a table source, from the loaded classifications."""
+    kind = src.industry_codes or {"NACE_R2": "nace-r2", "NAICS2017": "naics-2017"}.get(
+        owner.classification, "own")
+    nace_codes = frozenset(r[0] for r in con.execute(
+        "SELECT code FROM industries WHERE classification = 'NACE_R2'").fetchall())
+    naics = frozenset(r[0] for r in con.execute(
+        "SELECT code FROM industries WHERE classification = 'NAICS2017'").fetchall())
+    isic: dict[str, str] = {}
+    if kind == "isic-4":
+        mirror = config.mirror_dir()
+        name = catalog.get("nace").file_name
+        structure = fetching.find_in_mirror(mirror, name) if mirror else config.cache_dir() / name
+        if structure is None or not structure.exists():
+            raise FetchError("ISIC codes need the NACE structure file: run `clusterobs data load nace`")
+        isic = isic_to_nace(nace.read_nace_isic(structure))
+    return Normaliser(kind, nace=nace_codes, naics=naics, isic=isic,
+                      extra=frozenset([*owner.total_industries, *(src.total_code or "").split()]))
+
+
+def _geography_codes(con: duckdb.DuckDBPyConnection, owner: declarations.Dataset) -> set[str] | None:
+    """Region codes a table source may use: its geography's (None: any, for a plain table)."""
+    key = geography_key(owner)
+    rows = con.execute("SELECT region FROM regions WHERE geography = ? AND nuts_version = ?",
+                       [key, owner.geography.version]).fetchall()
+    return {r[0] for r in rows} if rows else None
+
+
+def geography_key(owner: declarations.Dataset) -> str:
+    """The ``regions.geography`` value of a dataset's geography."""
+    return f"user:{owner.id}" if owner.geography.kind == "user" else owner.geography.kind
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+    """A long table (BRES, CBP, a user's own table) through :mod:`clusterobs.sources.generic`."""
+    owner, src = _declared(ds.id)
+    frame = generic.read_table(path, src, normaliser(con, owner, src), _geography_codes(con, owner))
+    generic.check_positive_total(frame, path)
+    con.execute("DELETE FROM load_issues WHERE dataset = ? AND kind = 'unknown_region'", [ds.id])
+    for code in frame.attrs.get("dropped_regions", []):
+        con.execute("INSERT INTO load_issues VALUES (?, 'unknown_region', ?, 0)", [ds.id, code])
+    return insert_observations(con, owner, src, frame)
+
+
+def insert_observations(con: duckdb.DuckDBPyConnection, owner: declarations.Dataset,
+                        src: declarations.Source, frame: pd.DataFrame) -> int:
+    """Replace source *src*'s observations by *frame* (long form of :mod:`generic`)."""
+    frame = frame.assign(dataset=src.id, nuts_version=src.nuts_version,
+                         classification=owner.classification)
+    cols = ["dataset", "region", "nuts_version", "industry", "classification", "year",
+            "measure", "value", "flag", "line"]
+    return replace(con, "observations", frame[cols], "WHERE dataset = '" + src.id.replace("'", "''") + "'")
+
+
+def _load_cbsa(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+    version = next((d.geography.version for d in declarations.all_datasets().values()
+                    if d.geography.kind == "cbsa"), 2019)
+    df = geography.cbsa_regions(path, version).assign(geography="cbsa")
+    return replace(con, "regions", df, "WHERE geography = 'cbsa'")
+
+
+def replace(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, where: str = "") -> int:
+    """Delete the rows of *table* that *where* selects (all without it), insert *df*."""
     con.execute(f"DELETE FROM {table} {where}")
     cols = ", ".join(f'"{c}"' for c in df.columns)
     con.register("_incoming", df)
@@ -155,34 +277,36 @@ def _load_names(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path)
     df = df.assign(name=df["name_latn"].replace("", None).fillna(df["name"]))
     # the file lists NUTS-2013 FR7 twice (the 2016 label, then the 2013 one): the later row wins
     df = df.drop_duplicates(["region", "nuts_version"], keep="last")
-    return _replace(con, "regions", df[["region", "nuts_version", "level", "country", "name"]])
+    df = df.assign(parent=geography.nuts_parents(df), geography="nuts")
+    return replace(con, "regions", df[["region", "nuts_version", "level", "country", "name",
+                                        "parent", "geography"]], "WHERE geography = 'nuts'")
 
 
 def _load_crosswalk(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
-    return _replace(con, "nuts_crosswalk", gisco.read_nuts_crosswalk(path))
+    return replace(con, "nuts_crosswalk", gisco.read_nuts_crosswalk(path))
 
 
 def _load_geometries(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
     df = gisco.simplify_for_web(gisco.read_nuts_geometries(path))
     version, level = int(df["nuts_version"].iloc[0]), int(df["level"].iloc[0])
-    cols = ["region", "nuts_version", "level", "country", "name", "geojson"]
-    return _replace(con, "geometries", df[cols],
-                    f"WHERE nuts_version = {version} AND level = {level}")
+    cols = ["region", "nuts_version", "level", "country", "name", "geojson", "geography"]
+    return replace(con, "geometries", df.assign(geography="nuts")[cols],
+                    f"WHERE geography = 'nuts' AND nuts_version = {version} AND level = {level}")
 
 
 def _load_nace(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
     df = nace.read_nace_structure(path)
     cols = ["classification", "code", "level", "parent", "section", "title"]
-    return _replace(con, "industries", df[cols], "WHERE classification = 'NACE_R2'")
+    return replace(con, "industries", df[cols], "WHERE classification = 'NACE_R2'")
 
 
 def _load_naics(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
     df = nace.read_naics(path)
     cols = ["classification", "code", "level", "parent", "section", "title"]
-    return _replace(con, "industries", df[cols], "WHERE classification = 'NAICS2017'")
+    return replace(con, "industries", df[cols], "WHERE classification = 'NAICS2017'")
 
 
-def _record(con: duckdb.DuckDBPyConnection, dataset_id: str, path: Path, rows: int) -> None:
+def record(con: duckdb.DuckDBPyConnection, dataset_id: str, path: Path, rows: int) -> None:
     con.execute("DELETE FROM provenance WHERE dataset = ?", [dataset_id])
     con.execute(
         "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?)",

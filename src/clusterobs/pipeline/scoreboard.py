@@ -84,7 +84,8 @@ def sbs_indicators(con: duckdb.DuckDBPyConnection, population: pd.DataFrame) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         cols = {
             "sbs_knowledge_share": 100 * t["k"] / t["e"],
-            "wage_level": 1000 * t["w"] / t["e"],
+            # wages in EUR (the build applies the declared scale): thousand EUR per person
+            "wage_level": t["w"] / t["e"] / 1000,
             "establishment_density": 1000 * t["n"] / t["pop"],
             "employment_growth": (100 * ((t["e"] / t["e0"]) ** (1 / GROWTH_YEARS) - 1)).where(ok),
             "establishment_growth": (100 * ((t["n"] / t["n0"]) ** (1 / GROWTH_YEARS) - 1)).where(ok),

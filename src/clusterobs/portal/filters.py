@@ -14,9 +14,8 @@ from typing import Any
 import duckdb
 
 from clusterobs.portal import store
-from clusterobs.store import queries
+from clusterobs.store import editions, queries
 
-DEFAULT_SCHEME = "eu-clusters"
 DEFAULT_METHOD = "eco-classic"
 DEFAULT_INDICATOR = "lq"
 FORMATS = ("csv", "xlsx", "parquet")
@@ -112,11 +111,17 @@ def check_category(con: duckdb.DuckDBPyConnection, scheme: str, code: str | None
     return code
 
 
+def default_scheme(con: duckdb.DuckDBPyConnection) -> str:
+    """The default scheme of the dataset being served (its declaration)."""
+    return str(store.memo(con, editions.main_view)[0])
+
+
 def parse(
     params: Mapping[str, str], con: duckdb.DuckDBPyConnection, *, with_category: bool = False
 ) -> Filters:
     """Check the filters of a page request; defaults for the missing ones."""
-    scheme = check_scheme(con, params.get("scheme") or DEFAULT_SCHEME)
+    default_scheme, default_level = store.memo(con, editions.main_view)
+    scheme = check_scheme(con, params.get("scheme") or default_scheme)
     method = check_method(con, scheme, params.get("method") or DEFAULT_METHOD)
     year = check_year(con, scheme, integer("year", params.get("year"), 1900, 2100))
     level = integer("level", params.get("level"), 0, 3)
@@ -126,7 +131,7 @@ def parse(
         scheme=scheme,
         method=method,
         year=year,
-        level=2 if level is None else level,
+        level=default_level if level is None else level,
         category=category,
         indicator=indicator,
         min_stars=integer("min_stars", params.get("min_stars"), 0, 4),

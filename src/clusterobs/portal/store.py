@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from clusterobs import config
 from clusterobs.store import reader
 
 T = TypeVar("T")
@@ -61,12 +60,17 @@ def _base(path: Path) -> tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]:
         return current
 
 
+def data_path() -> Path:
+    """The results file the current request reads (its dataset, live or in an edition)."""
+    from clusterobs.portal.editions import dataset_path, selected_store
+
+    return selected_store.get() or dataset_path(None, None)
+
+
 @contextmanager
 def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor on the store (``CLUSTEROBS_STORE``, or the edition the visitor chose), closed after use."""
-    from clusterobs.portal.editions import selected_store
-
-    ident, base = _base(selected_store.get() or config.store_path())
+    ident, base = _base(data_path())
     cur = base.cursor()
     token = _identity_now.set(ident)
     try:

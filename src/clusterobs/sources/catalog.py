@@ -28,6 +28,8 @@ class Dataset:
     #: gzip the downloaded bytes before caching (GISCO serves plain GeoJSON)
     gzip_download: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+    #: other file names of the same data (e.g. the SDMX-CSV form of a TSV dataset)
+    alternatives: tuple[str, ...] = ()
 
 
 def _gisco(version: int, level: int) -> Dataset:
@@ -43,12 +45,9 @@ def _gisco(version: int, level: int) -> Dataset:
     )
 
 
-DATASETS: tuple[Dataset, ...] = (
-    Dataset(
-        "sbs_r_nuts06_r2", "sbs_r_nuts06_r2.tsv.gz", "eurostat_tsv",
-        _ESTAT.format(code="sbs_r_nuts06_r2"),
-        "Eurostat SBS by NUTS-2 regions and NACE Rev.2, 2008-2015", tags=("core",),
-    ),
+#: reference files: geographies and classifications (the data sources are declared per
+#: dataset in ``clusterobs/data/datasets``, see :mod:`clusterobs.sources.declarations`)
+REFERENCE: tuple[Dataset, ...] = (
     *(_gisco(2016, level) for level in (0, 1, 2)),
     Dataset(
         "nuts-names", "nuts_names_2013_2016_2021_2024.csv", "nuts_names", None,
@@ -63,22 +62,43 @@ DATASETS: tuple[Dataset, ...] = (
         "NACE Rev.2 structure (sections to classes)", tags=("core",),
     ),
     Dataset(
-        "naics2017", "naics2017.csv", "naics_codes", None, "NAICS 2017 codes and titles",
+        "naics2017", "naics2017.csv", "naics_codes", None, "NAICS 2017 codes and titles", tags=("core",),
+    ),
+    Dataset(
+        "cbsa-lookup", "county_cbsa_state_lookup.csv", "cbsa_lookup", None,
+        "US counties, CBSAs and states (names, principal state)", tags=("core",),
     ),
 )
 
-_BY_ID = {d.id: d for d in DATASETS}
+
+def _declared() -> tuple[Dataset, ...]:
+    """One catalog entry per source file of every declared dataset."""
+    from clusterobs.sources import declarations
+
+    out = []
+    for ds in declarations.all_datasets().values():
+        for src in ds.sources:
+            tags = ("data", *(() if ds.user else ("core",)), *(("optional",) if src.optional else ()))
+            out.append(Dataset(src.id, src.file, src.format, src.url, src.title, tags=tags,
+                               alternatives=src.alternative_files))
+    return tuple(out)
+
+
+def datasets() -> tuple[Dataset, ...]:
+    """Every known source file: reference files and the declared datasets' sources."""
+    return (*REFERENCE, *_declared())
 
 
 def get(dataset_id: str) -> Dataset:
-    """The dataset named *dataset_id*; the error lists the known names."""
+    """The source file named *dataset_id*; the error lists the known names."""
+    by_id = {d.id: d for d in datasets()}
     try:
-        return _BY_ID[dataset_id]
+        return by_id[dataset_id]
     except KeyError:
-        known = ", ".join(sorted(_BY_ID))
+        known = ", ".join(sorted(by_id))
         raise FetchError(f"unknown dataset {dataset_id!r}: expected one of {known}") from None
 
 
 def core_ids() -> list[str]:
-    """The datasets the main job loads: SBS, NUTS names and geometries, NACE."""
-    return [d.id for d in DATASETS if "core" in d.tags or "geometry" in d.tags]
+    """The files the main job loads: every built-in dataset's sources, geographies, classifications."""
+    return [d.id for d in datasets() if "core" in d.tags or "geometry" in d.tags]

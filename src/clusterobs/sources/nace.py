@@ -188,6 +188,16 @@ def read_nace_structure(path: Path) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def read_nace_isic(path: Path) -> pd.DataFrame:
+    """``eurostat_code, parent_code, isic_rev4`` of every NACE Rev.2 code (ISIC Rev.4 link)."""
+    raw = read_csv_checked(path, ["code", "parent", "eurostat_code", "isic_rev4"])
+    by_dotted = dict(zip(raw["code"], raw["eurostat_code"], strict=True))
+    parent = [None if pd.isna(p) or p == "" else by_dotted.get(p, p) for p in raw["parent"]]
+    isic = raw["isic_rev4"].replace("", None)
+    return pd.DataFrame({"eurostat_code": raw["eurostat_code"], "parent_code": parent,
+                         "isic_rev4": isic})
+
+
 def _naics_sector(code: str, sectors: Sequence[str]) -> str:
     """The two-digit sector (possibly a range such as ``31-33``) holding a NAICS code."""
     head = int(code[:2])

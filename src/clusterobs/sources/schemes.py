@@ -9,6 +9,7 @@ import pandas as pd
 from clusterobs.core.schemes import Scheme
 from clusterobs.errors import SchemeError
 from clusterobs.sources import scheme_build
+from clusterobs.sources.declarations import Dataset
 from clusterobs.sources.nace import read_csv_checked
 
 USER_COLUMNS = ["industry", "category", "weight"]
@@ -22,6 +23,48 @@ def builtin_schemes() -> dict[str, Scheme]:
         table = scheme_build.read_scheme_table(scheme_build.SCHEMES_DIR / entry["file"])
         out[scheme_id] = Scheme.from_table(
             table, id=scheme_id, version=str(entry["version"]), title=entry["title"],
+            partitioning=bool(entry["partitioning"]),
+        )
+    return out
+
+
+def class_level(meta: dict[str, object], division_table: pd.DataFrame, scheme_id: str) -> pd.DataFrame | None:
+    """The class-level table of a scheme that has one (``class_file`` in schemes.yaml).
+
+    Published codes that are no NACE class but stand for a whole division (BRES ``01000``
+    read as ``A0100``) take the division's weights, so their employment is not lost.
+    """
+    class_file = meta.get("class_file")
+    if not class_file:
+        return None
+    table = scheme_build.read_scheme_table(scheme_build.SCHEMES_DIR / str(class_file))
+    divisions = division_table[division_table["industry"].str.len() == 3]
+    stand_ins = divisions.assign(industry=divisions["industry"] + "00")
+    stand_ins = stand_ins[~stand_ins["industry"].isin(table["industry"])]
+    return pd.concat([table, stand_ins], ignore_index=True)
+
+
+def dataset_schemes(ds: Dataset) -> dict[str, Scheme]:
+    """The schemes a dataset declares, at its industry detail; a user's scheme file when named."""
+    meta = scheme_build.load_metadata()
+    out: dict[str, Scheme] = {}
+    for scheme_id in ds.schemes:
+        if scheme_id not in meta:
+            if ds.scheme_file:
+                out[scheme_id] = read_user_scheme(Path(ds.scheme_file), id=scheme_id,
+                                                  classification=ds.classification)
+                continue
+            raise SchemeError(f"dataset {ds.id} names scheme {scheme_id!r}, which is not one of "
+                              f"{', '.join(meta)} (and no scheme file is given)")
+        entry = meta[scheme_id]
+        table = scheme_build.read_scheme_table(scheme_build.SCHEMES_DIR / entry["file"])
+        title = entry["title"]
+        if ds.scheme_detail == "class":
+            fine = class_level(entry, table, scheme_id)
+            if fine is not None:
+                table, title = fine, f"{title} (NACE class level)"
+        out[scheme_id] = Scheme.from_table(
+            table, id=scheme_id, version=str(entry["version"]), title=title,
             partitioning=bool(entry["partitioning"]),
         )
     return out

@@ -105,9 +105,29 @@ def current_store(root: Path | None = None) -> Path | None:
     return store_path(name, root) if name else None
 
 
-def store_path(name: str, root: Path | None = None) -> Path:
-    """Path of edition *name*'s store file."""
-    return edition_dir(name, root) / STORE
+def store_path(name: str, root: Path | None = None, dataset: str | None = None) -> Path:
+    """Path of edition *name*'s results file of *dataset* (default: the edition's main dataset).
+
+    An edition holds one results file per dataset (manifest ``datasets``): ``store.duckdb``
+    for its main dataset (the one its report and change log describe), ``store-<id>.duckdb``
+    for the others. Editions made before datasets were recorded hold the main one only.
+    """
+    folder = edition_dir(name, root)
+    if dataset is None:
+        return folder / STORE
+    stores = dataset_stores(name, root)
+    if dataset in stores:
+        return stores[dataset]
+    if not stores:
+        return folder / STORE
+    raise StoreError(f"edition {name} holds no dataset {dataset!r}: expected one of {', '.join(stores)}")
+
+
+def dataset_stores(name: str, root: Path | None = None) -> dict[str, Path]:
+    """Dataset id -> results file of every dataset edition *name* holds."""
+    info = manifest(name, root).get("datasets") or {}
+    folder = edition_dir(name, root)
+    return {ds: folder / str(meta["file"]) for ds, meta in info.items()}
 
 
 def download_path(name: str, kind: str, root: Path | None = None) -> Path:
@@ -190,17 +210,39 @@ def transitions(name: str, root: Path | None = None) -> dict[str, Any]:
 def headline_year(con: duckdb.DuckDBPyConnection, coverage: float = 0.9) -> int:
     """The headline year of a built store: the latest year with nearly complete NUTS-2 data.
 
-    The latest year whose eu-clusters NUTS-2 region count is at least *coverage* of the
+    The latest year whose region count (default scheme, finest level) is at least *coverage* of the
     best year's: the last Eurostat year covers only part of the regions (same rule as the
     portal's default year).
     """
+    scheme, level = main_view(con)
     rows = con.execute(
         """SELECT year::INTEGER, count(DISTINCT region) FROM clusters
-           WHERE scheme = 'eu-clusters' AND level = 2 GROUP BY 1 ORDER BY 1""").fetchall()
+           WHERE scheme = ? AND level = ? GROUP BY 1 ORDER BY 1""", [scheme, level]).fetchall()
     if not rows:
-        raise StoreError("the store has no eu-clusters results: run `clusterobs build`")
+        raise StoreError(f"the store has no {scheme} results: run `clusterobs build`")
     best = max(n for _, n in rows)
     return max(y for y, n in rows if n >= coverage * best)
+
+
+def dataset_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The declaration summary a build recorded (``build_info.dataset_meta``); {} before."""
+    try:
+        rows = con.execute("SELECT dataset_meta FROM build_info").fetchall()
+    except duckdb.Error:
+        return {}
+    return json.loads(rows[0][0]) if rows and rows[0][0] else {}
+
+
+def main_view(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
+    """(default scheme, finest level with data) of a built store, from its dataset's declaration."""
+    meta = dataset_meta(con)
+    scheme = meta.get("default_scheme")
+    if scheme is None:
+        row = con.execute("SELECT min(scheme) FROM clusters").fetchone()
+        scheme = row[0] if row else None
+    levels = meta.get("levels") or [r[0] for r in con.execute(
+        "SELECT DISTINCT level FROM clusters WHERE scheme = ?", [scheme]).fetchall()] or [2]
+    return str(scheme), int(max(levels))
 
 
 def snapshot_frame(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:

@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS regions (
     level        SMALLINT NOT NULL,
     country      VARCHAR NOT NULL,
     name         VARCHAR NOT NULL,
-    PRIMARY KEY (region, nuts_version)
+    parent       VARCHAR,            -- the region one level up (NULL for a top level)
+    geography    VARCHAR NOT NULL DEFAULT 'nuts',  -- nuts, cbsa, user:<dataset>
+    PRIMARY KEY (region, nuts_version, geography)
 );
 CREATE TABLE IF NOT EXISTS geometries (
     region       VARCHAR NOT NULL,
@@ -27,7 +29,8 @@ CREATE TABLE IF NOT EXISTS geometries (
     country      VARCHAR NOT NULL,
     name         VARCHAR NOT NULL,
     geojson      VARCHAR NOT NULL,     -- simplified geometry for web maps, EPSG:4326
-    PRIMARY KEY (region, nuts_version)
+    geography    VARCHAR NOT NULL DEFAULT 'nuts',
+    PRIMARY KEY (region, nuts_version, geography)
 );
 CREATE TABLE IF NOT EXISTS industries (
     classification VARCHAR NOT NULL,
@@ -58,3 +61,7 @@ CREATE TABLE IF NOT EXISTS load_issues (
     code    VARCHAR NOT NULL,
     cells   BIGINT NOT NULL
 );
+-- stores loaded before geographies became tables (parents, several geographies side by side)
+ALTER TABLE regions ADD COLUMN IF NOT EXISTS parent VARCHAR;
+ALTER TABLE regions ADD COLUMN IF NOT EXISTS geography VARCHAR DEFAULT 'nuts';
+ALTER TABLE geometries ADD COLUMN IF NOT EXISTS geography VARCHAR DEFAULT 'nuts';

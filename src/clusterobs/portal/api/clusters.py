@@ -8,6 +8,7 @@ from pydantic import Field
 
 from clusterobs.portal import filters, store
 from clusterobs.portal.api.schemas import ClusterPage, Message
+from clusterobs.portal.editions import current_dataset
 from clusterobs.portal.explorer import downloads
 from clusterobs.portal.explorer.pages import records
 from clusterobs.store import reader
@@ -19,7 +20,8 @@ MAX_DOWNLOAD = 200_000
 class ClusterFilters(Schema):
     """Filters of the clusters endpoint (the same ones the region and category pages use)."""
 
-    scheme: str = filters.DEFAULT_SCHEME
+    dataset: str | None = Field(None, description="dataset id (default: the default dataset, Europe)")
+    scheme: str | None = Field(None, description="default: the dataset's default scheme")
     method: str = filters.DEFAULT_METHOD
     year: int | None = Field(None, ge=1900, le=2100, description="default: all years")
     region: str | None = Field(None, max_length=12)
@@ -35,7 +37,7 @@ class ClusterFilters(Schema):
 def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> dict | HttpResponse:
     """Clusters with their indicators and the chosen method's rating, newest year first."""
     with store.cursor() as con:
-        scheme = filters.check_scheme(con, q.scheme)
+        scheme = filters.check_scheme(con, q.scheme or filters.default_scheme(con))
         method = filters.check_method(con, scheme, q.method)
         if q.year is not None:
             filters.check_year(con, scheme, q.year)
@@ -52,5 +54,6 @@ def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> dict | Http
     criteria = reader.METHOD_CRITERIA[method]
     items = [{**r, "criteria": {c: r.get(c) for c in criteria}} for r in rows[: q.limit]]
     more = len(rows) > q.limit
-    return {"method": method, "limit": q.limit, "offset": q.offset,
+    return {"dataset": current_dataset(), "scheme": scheme, "method": method,
+            "limit": q.limit, "offset": q.offset,
             "next_offset": q.offset + q.limit if more else None, "items": items}

@@ -6,7 +6,14 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from clusterobs.portal import filters, store
-from clusterobs.portal.api.schemas import CategoryOut, Message, MethodOut, RegionOut, SchemeOut
+from clusterobs.portal.api.schemas import (
+    CategoryOut,
+    DatasetOut,
+    Message,
+    MethodOut,
+    RegionOut,
+    SchemeOut,
+)
 from clusterobs.portal.filters import NotFound
 from clusterobs.store import queries
 
@@ -21,9 +28,10 @@ def list_schemes(request: HttpRequest) -> list[dict]:
 
 
 @router.get("/categories", response={200: list[CategoryOut], 400: Message})
-def list_categories(request: HttpRequest, scheme: str = filters.DEFAULT_SCHEME) -> list[dict]:
-    """The categories of one scheme."""
+def list_categories(request: HttpRequest, scheme: str | None = None) -> list[dict]:
+    """The categories of one scheme (default: the dataset's default scheme)."""
     with store.cursor() as con:
+        scheme = scheme or filters.default_scheme(con)
         return store.memo(con, queries.categories, filters.check_scheme(con, scheme))
 
 
@@ -52,3 +60,20 @@ def get_region(request: HttpRequest, code: str) -> dict:
             near = queries.suggest_regions(con, code[:40])
             raise NotFound(f"no region {code!r}", [{"region": r["region"], "name": r["name"]} for r in near])
         return found
+
+
+@router.get("/datasets", response=list[DatasetOut])
+def list_datasets(request: HttpRequest) -> list[dict]:
+    """The datasets the portal serves (choose one with ``?dataset=ID`` on any endpoint)."""
+    from clusterobs.portal.editions import available_datasets
+    from clusterobs.sources import declarations
+
+    out = []
+    for d in available_datasets():
+        ds = declarations.get(d["id"])
+        out.append({"id": ds.id, "title": ds.title, "default": ds.default,
+                    "description": ds.description.strip(), "classification": ds.classification,
+                    "geography": f"{ds.geography.kind} {ds.geography.version}",
+                    "schemes": list(ds.schemes), "default_scheme": ds.default_scheme,
+                    "attribution": ds.attribution.strip()})
+    return out

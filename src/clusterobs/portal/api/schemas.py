@@ -67,9 +67,25 @@ class ClusterOut(Schema):
     criteria: dict[str, bool | None]
 
 
+class DatasetOut(Schema):
+    """A dataset the portal serves."""
+
+    id: str
+    title: str
+    default: bool
+    description: str
+    classification: str
+    geography: str
+    schemes: list[str]
+    default_scheme: str
+    attribution: str
+
+
 class ClusterPage(Schema):
     """A page of clusters; ``next_offset`` is null on the last page."""
 
+    dataset: str
+    scheme: str
     method: str
     limit: int
     offset: int

@@ -21,11 +21,16 @@ from clusterobs.portal.explorer.pages import Page, records
 from clusterobs.portal.filters import BadInput, NotFound
 from clusterobs.portal.insights import charts
 from clusterobs.reports import trends_report as tr
-from clusterobs.store import queries, trends_queries
+from clusterobs.store import editions, queries, reader, trends_queries
 from clusterobs.store import scoreboard_queries as sq
 
 Con = duckdb.DuckDBPyConnection
-SCHEME = "eu-clusters"
+
+def trends_scheme(con: Con) -> str:
+    """The scheme of the served dataset's trends analysis (its declaration)."""
+    meta = store.memo(con, editions.dataset_meta)
+    return str(meta.get("trends_scheme") or store.memo(con, editions.main_view)[0])
+
 CODE = re.compile(r"^[A-Za-z0-9]{2,6}$")
 MAX_PEERS = 5
 NETWORK_EDGES = 60
@@ -33,6 +38,8 @@ NETWORK_EDGES = 60
 
 def _codes(con: Con, table: str) -> dict[str, str]:
     """Region code -> name of the regions in *table* (shift_share or scoreboard_scores)."""
+    if not reader.has_table(con, table):  # a dataset without trends or without a scoreboard
+        return {}
     rows = con.execute(f"""SELECT DISTINCT t.region, coalesce(r.name, t.region) FROM {table} t
         LEFT JOIN regions r ON r.region = t.region AND r.nuts_version = {queries.NUTS_VERSION}
         ORDER BY 2""").fetchall()
@@ -103,18 +110,28 @@ def check_dimension(con: Con, raw: str | None) -> tuple[str, dict[str, str]]:
 
 # --- trends -----------------------------------------------------------------------------------
 
+def require(con: Con, table: str, what: str) -> None:
+    """NotFound naming the dataset when it has no *table* (no trends: one year; no scoreboard)."""
+    if not reader.has_table(con, table):
+        meta = store.memo(con, editions.dataset_meta)
+        raise NotFound(f"The dataset {meta.get('title', '')} has no {what}"
+                       f"{' (it has a single year of data)' if what == 'trends analysis' else ''}. "
+                       "Choose another dataset above.")
+
+
 def trends_page(con: Con, region: str | None = None) -> Page:
     """Europe-wide growth, emerging industries, shift-share, network, one region's opportunities."""
-    start, end = store.memo(con, tr.period, SCHEME)
-    growth = store.memo(con, tr.category_growth, SCHEME, start, end)
+    require(con, "shift_share", "trends analysis")
+    start, end = store.memo(con, tr.period, trends_scheme(con))
+    growth = store.memo(con, tr.category_growth, trends_scheme(con), start, end)
     emerging = store.memo(con, tr.category_growth, "emerging", start, end)
-    by_cat = store.memo(con, tr.shift_share_by_category, SCHEME)
-    edges = store.memo(con, trends_queries.relatedness_network, SCHEME, NETWORK_EDGES)
+    by_cat = store.memo(con, tr.shift_share_by_category, trends_scheme(con))
+    edges = store.memo(con, trends_queries.relatedness_network, trends_scheme(con), NETWORK_EDGES)
     regions = trends_regions(con)
     chosen = check_region(con, region, regions, "insights:trends_region", "trends") if region else \
         {"region": next(iter(sorted(regions))), "name": regions[next(iter(sorted(regions)))]}
-    opp = trends_queries.opportunities(con, SCHEME, region=chosen["region"])
-    names = dict(con.execute("SELECT category, category_name FROM categories WHERE scheme = ?", [SCHEME]).fetchall())
+    opp = trends_queries.opportunities(con, trends_scheme(con), region=chosen["region"])
+    names = dict(con.execute("SELECT category, category_name FROM categories WHERE scheme = ?", [trends_scheme(con)]).fetchall())
     opp.insert(3, "category_name", opp["category"].map(names))
     top = growth.head(12)
     bottom = growth.tail(12)
@@ -127,16 +144,17 @@ def trends_page(con: Con, region: str | None = None) -> Page:
         "emerging_chart": charts.growth_bars(records(emerging), f"Emerging industries, {start}-{end}"),
         "network_chart": charts.network(records(edges), f"The {len(edges)} strongest co-location links"),
     }, {"growth": growth, "emerging": emerging, "shift_share_by_category": by_cat,
-        "shift_share": lambda: trends_queries.shift_share(con, SCHEME), "network": edges,
+        "shift_share": lambda: trends_queries.shift_share(con, trends_scheme(con)), "network": edges,
         "opportunities": opp})
 
 
 def trends_region_page(con: Con, code: str) -> Page:
     """A region's trend profile: indices over time, shift-share, rising and declining clusters."""
+    require(con, "shift_share", "trends analysis")
     reg = check_region(con, code, trends_regions(con), "insights:trends_region", "trends")
-    start, end = store.memo(con, tr.period, SCHEME)
-    prof = trends_queries.region_trends(con, reg["region"], SCHEME)
-    changes = tr.cluster_changes(con, reg["region"], SCHEME, start, end)
+    start, end = store.memo(con, tr.period, trends_scheme(con))
+    prof = trends_queries.region_trends(con, reg["region"], trends_scheme(con))
+    changes = tr.cluster_changes(con, reg["region"], trends_scheme(con), start, end)
     ss = prof["shift_share"]
     return Page({
         "region": reg, "start": start, "end": end,
@@ -155,6 +173,7 @@ def trends_region_page(con: Con, code: str) -> Page:
 
 def scoreboard_page(con: Con, dimension: str | None = None) -> Page:
     """The ranking on one dimension, its map data and the coverage per dimension."""
+    require(con, "scoreboard_scores", "regional ecosystem scoreboard")
     dim, titles = check_dimension(con, dimension)
     rows = sq.ranking(con, dim)
     legend = classes.legend("score", [r["score"] for r in rows])
@@ -173,6 +192,7 @@ def scoreboard_page(con: Con, dimension: str | None = None) -> Page:
 
 def scoreboard_region_page(con: Con, code: str, peers_raw: str | None = None) -> Page:
     """One region: dimension bars vs EU and peers, indicators, sentences, rank ranges."""
+    require(con, "scoreboard_scores", "regional ecosystem scoreboard")
     known = scoreboard_regions(con)
     reg = check_region(con, code, known, "insights:scoreboard_region", "a scoreboard")
     peers = parse_peers(peers_raw, reg["region"], known)

@@ -88,7 +88,7 @@ def scoreboard_region(request: HttpRequest, code: str) -> HttpResponse:
 def _report(kind: str, fmt: str) -> HttpResponse:
     if fmt not in ("html", "pdf"):
         raise BadInput(f"report format {fmt[:10]!r} is not available: expected html or pdf")
-    path = trends_report.cached_report(kind, REPORTS[kind], config.store_path(), config.var_dir() / "reports", fmt)
+    path = trends_report.cached_report(kind, REPORTS[kind], store.data_path(), config.var_dir() / "reports", fmt)
     resp = FileResponse(path.open("rb"), content_type="application/pdf" if fmt == "pdf" else "text/html; charset=utf-8")
     resp["Content-Disposition"] = f'{"attachment" if fmt == "pdf" else "inline"}; filename="{kind}-report.{fmt}"'
     return resp
