@@ -32,8 +32,8 @@ def test_production_refuses_to_start_without_a_secret(tmp_path) -> None:
 
 
 @pytest.mark.django_db
-def test_security_headers_and_healthz(client: Client, built_store, monkeypatch) -> None:
-    monkeypatch.setenv("CLUSTEROBS_STORE", str(built_store))
+def test_security_headers_and_healthz(client: Client, built_store, loaded_store, monkeypatch) -> None:
+    monkeypatch.setenv("CLUSTEROBS_STORE", str(loaded_store))
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "store": "ok"}}
@@ -47,4 +47,4 @@ def test_security_headers_and_healthz(client: Client, built_store, monkeypatch) 
 def test_healthz_is_503_without_a_store(client: Client, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CLUSTEROBS_STORE", str(tmp_path / "missing.duckdb"))
     response = client.get("/healthz")
-    assert response.status_code == 503 and response.json()["checks"]["store"] == "missing"
+    assert response.status_code == 503 and response.json()["checks"]["store"].startswith("missing: no store at ")
