@@ -61,16 +61,18 @@ def built_store(loaded_store: Path) -> Path:
 
     Tests must open it read-only (``clusterobs.store.reader.connect``) and never change it.
     """
-    built = loaded_store.with_name("built.duckdb")
+    from clusterobs.sources import declarations
+
+    # where the portal looks for the default dataset's results when CLUSTEROBS_STORE names
+    # the loaded store (config.results_path)
+    built = loaded_store.parent / "datasets" / f"{declarations.default_id()}.duckdb"
     if not built.exists():
-        import shutil
         import warnings
 
         from clusterobs.pipeline.scoreboard import build_scoreboard
         from clusterobs.store.writer import StoreWriter
 
-        shutil.copyfile(loaded_store, built)
-        pipeline.build(store=built, out=built)
+        pipeline.build(store=loaded_store, out=built)
         mirror = Path(os.environ.get("CLUSTEROBS_MIRROR") or DEFAULT_MIRROR)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # regions of non-EU countries the crosswalk lacks
@@ -78,3 +80,17 @@ def built_store(loaded_store: Path) -> Path:
                 build_scoreboard(writer.con, mirror)
                 writer.commit()
     return built
+
+
+@pytest.fixture(scope="session")
+def built_datasets(built_store: Path, loaded_store: Path) -> dict[str, Path]:
+    """Every built-in dataset built next to the default one (Great Britain, US: seconds each)."""
+    from clusterobs.sources import declarations
+
+    out = {}
+    for ds in declarations.builtin().values():
+        path = built_store.with_name(f"{ds.id}.duckdb")
+        if not path.exists():
+            pipeline.build(dataset=ds.id, store=loaded_store, out=path)
+        out[ds.id] = path
+    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,19 +15,15 @@ import pytest
 from clusterobs.core import trends
 from clusterobs.errors import MethodError
 
-STORE = Path(__file__).resolve().parents[2] / "var" / "store" / "observatory.duckdb"
 
 
 @pytest.fixture(scope="session")
 def real_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of a built real-data store (CLUSTEROBS_STORE, var/store, else built).
+    """A private copy of the session's built real-data results (Europe).
 
     The copy keeps tests independent of another process replacing the store meanwhile.
     """
-    explicit = os.environ.get("CLUSTEROBS_STORE")
-    source = Path(explicit) if explicit else STORE
-    if not source.exists():
-        source = request.getfixturevalue("built_store")
+    source = request.getfixturevalue("built_store")
     copy = tmp_path_factory.mktemp("trends") / "store.duckdb"
     shutil.copyfile(source, copy)
     return copy

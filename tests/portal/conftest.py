@@ -24,10 +24,11 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def portal_store(built_store: Path) -> Iterator[Path]:
-    """Point the portal (CLUSTEROBS_STORE, read per request) at the built store."""
+def portal_store(built_store: Path, loaded_store: Path) -> Iterator[Path]:
+    """Point the portal at the session's stores: CLUSTEROBS_STORE names the loaded store, next
+    to which the default dataset's results are built (``datasets/<id>.duckdb``)."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("CLUSTEROBS_STORE", str(built_store))
+    patch.setenv("CLUSTEROBS_STORE", str(loaded_store))
     yield built_store
     patch.undo()
 

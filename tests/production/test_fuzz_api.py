@@ -19,12 +19,13 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 
 @pytest.fixture()
-def api_schema(built_store, monkeypatch, db):  # type: ignore[no-untyped-def]
+def api_schema(built_store, loaded_store, monkeypatch, db):  # type: ignore[no-untyped-def]
     from django.core.signals import request_finished, request_started
     from django.core.wsgi import get_wsgi_application
     from django.db import close_old_connections
 
-    monkeypatch.setenv("CLUSTEROBS_STORE", str(built_store))
+    # the loaded store; the default dataset's results are built next to it (datasets/)
+    monkeypatch.setenv("CLUSTEROBS_STORE", str(loaded_store))
     # as Django's test client does: the test's database connection (and its transaction)
     # must survive the end of each request made through the WSGI application
     request_started.disconnect(close_old_connections)

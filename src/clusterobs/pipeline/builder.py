@@ -90,13 +90,15 @@ def build(
         clock.step("base table")
         base = region_industry(con, m, max_year, ds)
         _write(con, "region_industry", base)
-        totals = region_totals(base, ds)
+        totals = region_totals(base, ds, industry_parents(con, ds))
         _write(con, "region_totals", totals)
         engine = ibis.duckdb.from_connection(con)
         for table in ("clusters", "ratings"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         clock.step("indicators")
         _build_indicators(con, engine, schemes, m)
+        breaks = break_years(con, ds)
+        _cut_growth_at_breaks(con, breaks)
         clock.step("ratings")
         traded_schemes = [s.id for s in schemes.values() if s.traded_categories]
         _rate(con, engine.table("clusters"), m, traded_schemes)
@@ -105,14 +107,59 @@ def build(
         levels = sorted(int(v) for v in base["level"].unique())
         if ds.trends_scheme and ds.trends_scheme in schemes and levels:
             clock.step("trends")
-            report.rows.update(build_trends(con, scheme=ds.trends_scheme, level=max(levels)))
-        _write_build_info(con, m, report, ds, levels)
+            years = sorted(int(y) for y in base["year"].unique())
+            start, end = trend_period(years, breaks)
+            report.rows.update(build_trends(con, scheme=ds.trends_scheme, level=max(levels),
+                                            start_year=start, end_year=end))
+        _write_build_info(con, m, report, ds, levels, breaks)
         for name in ("region_industry", "clusters", "ratings"):
             report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         clock.step("commit")
         writer.commit()
     clock.done()
     return report
+
+
+def break_years(con: duckdb.DuckDBPyConnection, ds: Dataset) -> list[int]:
+    """First data year of every source declared as starting a new series (``break_before``),
+    when an earlier source has data before it (methodology §5.2c)."""
+    out = []
+    for i, src in enumerate(ds.sources):
+        if not src.break_before or i == 0:
+            continue
+        row = con.execute("SELECT min(year) FROM observations WHERE dataset = ?", [src.id]).fetchall()[0]
+        earlier = [s.id for s in ds.sources[:i]]
+        before = con.execute("SELECT min(year) FROM observations WHERE dataset IN (SELECT unnest(?))",
+                             [earlier]).fetchall()[0]
+        if row and row[0] is not None and before and before[0] is not None and before[0] < row[0]:
+            out.append(int(row[0]))
+    return sorted(set(out))
+
+
+def _cut_growth_at_breaks(con: duckdb.DuckDBPyConnection, breaks: list[int]) -> None:
+    """No growth rate compares two years on either side of a series break."""
+    for b in breaks:
+        con.execute("""UPDATE clusters SET growth_1y = NULL, establishment_growth_1y = NULL
+                       WHERE year >= ? AND year - 1 < ?""", [b, b])
+        con.execute("UPDATE clusters SET growth_5y = NULL WHERE year >= ? AND year - 5 < ?", [b, b])
+
+
+def trend_period(years: list[int], breaks: list[int]) -> tuple[int | None, int | None]:
+    """(start, end) of the trends analysis: within the latest series segment that has at least
+    two years, else None (the default period of the data).
+
+    >>> trend_period([2008, 2009, 2015, 2021, 2022], [2021])
+    (2021, 2022)
+    >>> trend_period([2008, 2009, 2015, 2021], [2021])
+    (None, 2015)
+    """
+    if not breaks:
+        return None, None
+    last = max(breaks)
+    after = [y for y in years if y >= last]
+    if len(after) >= 2:
+        return last, max(after)
+    return None, max((y for y in years if y < last), default=None)
 
 
 def methodology_for(ds: Dataset, m: Methodology) -> Methodology:
@@ -256,14 +303,20 @@ def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
     return wide[cols].sort_values(["region", "industry", "year"]).reset_index(drop=True)
 
 
-def _with_parents(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
-    """Parent industry levels the sources do not publish, summed from their children."""
+def industry_parents(con: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, str | None]:
+    """Industry code -> parent code in the dataset's classification (plus its declared codes)."""
     rows = con.execute("SELECT code, parent FROM industries WHERE classification = ?",
                        [ds.classification]).fetchall()
     parents: dict[str, str | None] = dict(rows)
     for src in ds.sources:
         for spec in src.extra_codes.values():
             parents[spec["code"]] = spec.get("parent")
+    return parents
+
+
+def _with_parents(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """Parent industry levels the sources do not publish, summed from their children."""
+    parents = industry_parents(con, ds)
     if not parents or not ds.derive_levels:
         return wide
     flags = wide[["region", "industry", "year", "uncertain"]]
@@ -279,11 +332,13 @@ def _with_parents(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame, ds: Datase
     return out.merge(derived_flags.reset_index(), on=["region", "industry", "year"], how="left")
 
 
-def region_totals(base: pd.DataFrame, ds: Dataset | None = None) -> pd.DataFrame:
-    """Business-economy totals per region and year over the dataset's declared total industries."""
+def region_totals(base: pd.DataFrame, ds: Dataset | None = None,
+                  parents: dict[str, str | None] | None = None) -> pd.DataFrame:
+    """Business-economy totals per region and year: the declared total industries, or (none
+    declared) the table's top-level rows (codes whose parent it does not hold)."""
     ds = ds or declarations.get(declarations.default_id())
     measures = list(MEASURES)
-    summed = industries.business_total(base, ds.total_industries, measures)
+    summed = industries.business_total(base, ds.total_industries, measures, parents)
     levels = base[["region", "level"]].drop_duplicates("region")
     out = summed.merge(levels, on="region", how="left")[["region", "level", "year", *measures]]
     return out.rename(columns={m: f"{m}_total" for m in measures})
@@ -396,9 +451,10 @@ def _write_schemes(con: duckdb.DuckDBPyConnection, schemes: dict[str, Scheme]) -
 
 
 def _write_build_info(con: duckdb.DuckDBPyConnection, m: Methodology, report: BuildReport,
-                      ds: Dataset, levels: list[int]) -> None:
+                      ds: Dataset, levels: list[int], breaks: list[int]) -> None:
     meta = ds.summary()
     meta["levels"] = levels  # the levels that hold data (the portal's default is the finest)
+    meta["breaks"] = breaks  # first years of a new series: no growth is computed across them
     info = pd.DataFrame([{
         "dataset": ds.id, "dataset_meta": json.dumps(meta),
         "fingerprint": m.fingerprint, "methodology": json.dumps(m.to_dict()),

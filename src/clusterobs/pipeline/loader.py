@@ -238,8 +238,8 @@ def _load_table(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path)
     frame = generic.read_table(path, src, normaliser(con, owner, src), _geography_codes(con, owner))
     generic.check_positive_total(frame, path)
     con.execute("DELETE FROM load_issues WHERE dataset = ? AND kind = 'unknown_region'", [ds.id])
-    for code in frame.attrs.get("dropped_regions", []):
-        con.execute("INSERT INTO load_issues VALUES (?, 'unknown_region', ?, 0)", [ds.id, code])
+    for code, rows in frame.attrs.get("dropped_regions", {}).items():
+        con.execute("INSERT INTO load_issues VALUES (?, 'unknown_region', ?, ?)", [ds.id, code, rows])
     return insert_observations(con, owner, src, frame)
 
 

@@ -90,7 +90,8 @@ def check_year(con: duckdb.DuckDBPyConnection, scheme: str, year: int | None) ->
     """*year* if the edition has results for it; the default year when None."""
     years = store.memo(con, queries.years, scheme)
     if year is None:
-        default = store.memo(con, queries.default_year, scheme)
+        level = store.memo(con, editions.main_view)[1]
+        default = store.memo(con, queries.default_year, scheme, level)
         if default is None:
             raise BadInput(f"the edition has no results for scheme {scheme!r}")
         return default

@@ -155,11 +155,12 @@ def read_table(path: Path, source: Source, codes: Normaliser,
         raise DataError(f"duplicated key region={row['region']} industry={row['industry']} "
                         f"year={row['year']} (first on line {int(lines[first])})",
                         path=str(path), line=int(lines[idx]))
-    dropped: list[str] = []
+    dropped: dict[str, int] = {}
     if regions is not None:
         unknown = sorted(set(region[keep]) - regions)
         if unknown and source.unknown_regions == "drop":
-            dropped = unknown
+            dropped = {str(k): int(v) for k, v in region[keep & region.isin(unknown).to_numpy()]
+                       .value_counts().items()}
             keep = keep & ~region.isin(unknown).to_numpy()
         elif unknown:
             i = int(np.flatnonzero((region.isin(unknown) & keep).to_numpy())[0])

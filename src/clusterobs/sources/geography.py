@@ -135,7 +135,7 @@ def user_geography(path: Path, version: int = 1) -> tuple[pd.DataFrame, pd.DataF
         r = table[orphans].iloc[0]
         raise SchemaError(f"region {r['region']!r} names parent {r['parent']!r}, which is not a "
                           "feature of the file", path=str(path))
-    parent = dict(zip(table["region"], table["parent"], strict=True))
+    parent = {r["region"]: r["parent"] for r in rows}
 
     def chain(code: str) -> list[str]:
         out = [code]
@@ -144,10 +144,10 @@ def user_geography(path: Path, version: int = 1) -> tuple[pd.DataFrame, pd.DataF
         return out
 
     chains = table["region"].map(chain)
-    table["level"] = [int(lv) if lv not in (None, "") and str(lv).strip().isdigit() else len(c) - 1
-                      for lv, c in zip(table["level"], chains, strict=True)]
-    table["country"] = [str(cn) if cn not in (None, "") else c[-1]
-                        for cn, c in zip(table["country"], chains, strict=True)]
+    table["level"] = [int(r["level"]) if str(r["level"]).strip().isdigit() else len(c) - 1
+                      for r, c in zip(rows, chains, strict=True)]
+    table["country"] = [str(r["country"]) if r["country"] not in (None, "") else c[-1]
+                        for r, c in zip(rows, chains, strict=True)]
     table["nuts_version"] = version
     geoms = table[table["geojson"].notna()]
     return table[REGION_COLUMNS], geoms[GEOMETRY_COLUMNS]
