@@ -112,9 +112,14 @@ def test_cli_status_json(loaded_store: Path, monkeypatch) -> None:
     counts = payload["value_counts"]["sbs_r_nuts06_r2"]["employment"]
     with reader.connect(loaded_store) as con:
         direct = con.execute("""SELECT count(value) FROM observations WHERE measure = 'employment'
-                                AND year = 2014""").fetchone()[0]
+                                AND year = 2014 AND dataset = 'sbs_r_nuts06_r2'""").fetchone()[0]
     assert counts["2014"] == direct
-    assert payload["datasets"]["sbs_r_nuts06_r2"]["values"] == 1_100_929
+    assert payload["sources"]["sbs_r_nuts06_r2"]["values"] == 1_100_929
+    datasets = payload["datasets"]
+    assert {"europe", "gb-bres", "us-cbp"} <= set(datasets)
+    assert datasets["europe"]["default"] and datasets["europe"]["values"] == 1_100_929
+    assert (datasets["gb-bres"]["first_year"], datasets["gb-bres"]["last_year"]) == (2015, 2021)
+    assert datasets["us-cbp"]["geography"] == "cbsa 2019"
 
 
 def test_cli_error_is_one_line(tmp_path, monkeypatch) -> None:

@@ -53,11 +53,16 @@ def test_shift_share_identity_in_the_store(built) -> None:
 
 def test_complexity_and_opportunities(built) -> None:
     con, _ = built
-    z = con.execute("""SELECT year, avg(eci), stddev_pop(eci), stddev_pop(coi)
+    z = con.execute("""SELECT year, avg(eci), stddev_pop(eci), stddev_pop(coi), count(eci)
                        FROM complexity GROUP BY year""").fetchall()
     assert len(z) == 8
-    for _, mean, sd_eci, sd_coi in z:
-        assert abs(mean) < 1e-9 and sd_eci == pytest.approx(1) and sd_coi == pytest.approx(1)
+    for _, mean, sd_eci, sd_coi, regions in z:
+        # Stata ecomplexity standardises over the R x C region-category rows (ddof 1), so over
+        # the R regions the population sd is sqrt(1 - 1/(R C)): C must come out a whole number
+        # of traded categories (51 in the scheme, those with employment that year)
+        categories = 1 / (regions * (1 - sd_eci**2))
+        assert abs(mean) < 1e-9 and abs(categories - round(categories)) < 0.05
+        assert 40 <= round(categories) <= 51 and sd_coi == pytest.approx(sd_eci, abs=1e-9)
     bad = con.execute("""SELECT count(*) FROM (SELECT region, min(rank) r0, max(rank) r1,
         count(*) n FROM opportunities GROUP BY region) WHERE r0 <> 1 OR r1 <> n""").fetchone()
     assert bad == (0,)

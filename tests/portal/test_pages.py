@@ -107,7 +107,7 @@ def test_compare_two_regions(client, con):
     frame = pd.read_csv(io.BytesIO(client.get(f"/compare/?regions=ITC4,DE21&year={YEAR}&format=csv").content))
     n = scalar(con, "SELECT count(*) FROM clusters WHERE scheme=? AND year=? AND region IN ('ITC4','DE21')", SCHEME, YEAR)
     assert len(frame) == n
-    assert "Region codes, 2 to 5" in _html(client, "/compare/")
+    assert "Regions to compare, 2 to 10" in _html(client, "/compare/")
 
 
 @pytest.mark.parametrize(("url", "message"), [
@@ -121,8 +121,8 @@ def test_compare_two_regions(client, con):
     ("/map/?scheme=emerging&method=uscmp-strong", "method=&#x27;uscmp-strong&#x27; is not allowed"),
     ("/regions/ITC4/?format=pdf", "format=&#x27;pdf&#x27; is not allowed"),
     ("/regions/ITC4/?format=csv&table=x", "table=&#x27;x&#x27; is not on this page"),
-    ("/compare/?regions=ITC4", "give two to five region codes"),
-    ("/compare/?regions=AT1,AT2,AT3,BE1,BE2,BE3", "give two to five region codes"),
+    ("/compare/?regions=ITC4", "a comparison needs two to 10"),
+    ("/compare/?regions=AT1,AT2,AT3,BE1,BE2,BE3,DE1,DE2,DE3,FR1,ITC4", "11 regions given: compare at most 10"),
 ])
 def test_malformed_values_give_400_with_a_message(client, url, message):
     html = _html(client, url, 400)
@@ -131,7 +131,7 @@ def test_malformed_values_give_400_with_a_message(client, url, message):
 
 @pytest.mark.parametrize(("url", "suggestion"), [
     ("/regions/ITC9/", "/regions/ITC4/"),
-    ("/regions/lombardia/", "/regions/ITC4/"),
+    ("/regions/lombardi/", "/regions/ITC4/"),
     ("/regions/%3Cscript%3E/", "/regions/"),
     ("/categories/eu-clusters/Automotiv/", "/categories/eu-clusters/4/"),
     ("/categories/no-scheme/4/", "/categories/"),

@@ -141,19 +141,26 @@ def eigen_complexity(mcp: Array) -> tuple[Array, Array, float]:
 
     The sign is -1 when ``corr(k_r, eci) <= 0`` and +1 otherwise (also when the correlation
     is undefined, as Stata's missing compares above 0). Rows (regions) and columns
-    (categories) of *mcp* must each hold at least one 1.
+    (categories) without any 1 get no value (NaN), as Stata leaves them missing.
     """
     k_r, k_c = mcp.sum(axis=1), mcp.sum(axis=0)
-    scaled = mcp / np.sqrt(k_r)[:, None] / np.sqrt(k_c)[None, :]
+    rows, cols = k_r > 0, k_c > 0
+    eci, pci = np.full(mcp.shape[0], np.nan), np.full(mcp.shape[1], np.nan)
+    if rows.sum() < 2 or cols.sum() < 2:  # no second eigenvector: undefined, as in Stata
+        return eci, pci, float("nan")
+    sub = mcp[np.ix_(rows, cols)]
+    kr_, kc_ = k_r[rows], k_c[cols]
+    scaled = sub / np.sqrt(kr_)[:, None] / np.sqrt(kc_)[None, :]
     values, vectors = np.linalg.eigh(scaled.T @ scaled)
-    kp = vectors[:, -2] / np.sqrt(k_c)
-    kr = (mcp @ kp) / k_r
+    kp = vectors[:, -2] / np.sqrt(kc_)
+    kr = (sub @ kp) / kr_
     with np.errstate(divide="ignore", invalid="ignore"):
-        corr = np.corrcoef(k_r, kr)[0, 1]
+        corr = np.corrcoef(kr_, kr)[0, 1]
     sign = -1.0 if corr <= 0 else 1.0
     third = values[-3] if len(values) >= 3 else 0.0
     gap = float(values[-2] / third) if third > 0 else float("inf")
-    return sign * kr, sign * kp, gap
+    eci[rows], pci[cols] = sign * kr, sign * kp
+    return eci, pci, gap
 
 
 def row_moments(values: Array, repeat: int) -> tuple[float, float]:
@@ -166,7 +173,9 @@ def row_moments(values: Array, repeat: int) -> tuple[float, float]:
     >>> row_moments(np.array([0.0, 2.0]), 2)  # rows 0, 0, 2, 2: var = 4/3
     (1.0, 1.1547005383792515)
     """
-    rows = np.repeat(values, repeat)
+    rows = np.repeat(values[~np.isnan(values)], repeat)
+    if rows.size < 2:
+        return float("nan"), float("nan")
     return float(rows.mean()), float(rows.std(ddof=1))
 
 
@@ -197,7 +206,7 @@ def year_complexity(x: Array, threshold: float = 1.0) -> YearComplexity:
     phi = proximity(m)
     omega = density(m, phi)
     eci, pci, gap = eigen_complexity(m)
-    coi = ((omega * (1 - m)) * pci).sum(axis=1)
+    coi = np.nansum((omega * (1 - m)) * pci, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         cog = (1 - m) * ((1 - m) @ (phi * (pci / phi.sum(axis=1))[:, None]))
     mean, sd = row_moments(eci, n_c)

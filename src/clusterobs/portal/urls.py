@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from clusterobs.portal.api.api import api
+from clusterobs.portal.contact import contact
 from clusterobs.portal.health import healthz
 
 urlpatterns = [
@@ -20,5 +21,7 @@ urlpatterns = [
     path("", include("clusterobs.portal.community.urls")),
     path("", include("clusterobs.portal.insights.urls")),
     path("panorama/", include("clusterobs.portal.panorama.urls")),
+    path("methodology/", include("clusterobs.portal.methodology.urls")),
+    path("contact/", contact, name="contact"),
     path("", include("clusterobs.portal.explorer.urls")),
 ]

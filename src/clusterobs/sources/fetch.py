@@ -44,10 +44,12 @@ def fetch(
         download fails or delivers something that is not the expected format.
     """
     if mirror is not None:
-        found = find_in_mirror(mirror, dataset.file_name)
-        if found is None:
-            raise FetchError(f"{dataset.file_name} not found below the mirror {mirror}")
-        return found
+        # the file, or one of its other published forms (e.g. SDMX-CSV for a TSV dataset)
+        for name in (dataset.file_name, *dataset.alternatives):
+            found = find_in_mirror(mirror, name)
+            if found is not None:
+                return found
+        raise FetchError(f"{dataset.file_name} not found below the mirror {mirror}")
     target = cache / dataset.file_name
     if target.exists() and not refresh:
         return target

@@ -15,7 +15,42 @@ from clusterobs.portal.explorer.classes import STARS
 FONT = {"family": "system-ui, sans-serif", "size": 13, "color": "#1a1a1a"}
 BUBBLE_STARS = ["#bdbdbd", *STARS[1:]]  # grey for unrated clusters, viridis steps for 1-3 stars
 LQ_FLOOR = 0.1
-LINE_COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]  # Okabe-Ito
+LINE_COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",  # Okabe-Ito
+               "#000000", "#8c6d31", "#7b4173", "#3f7f3f"]  # darker extras: up to ten compared regions
+LOG_STEPS = (1, 2, 5)  # log-axis labels 0.1, 0.2, 0.5, 1, 2, 5, 10 ...
+LOG_STEPS_NARROW = (1, 2, 3, 5)  # when a range holds fewer than four of those
+
+
+def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Tick values and labels 1-2-5 per decade between *low* and *high* (values, not logs).
+
+    >>> log_ticks(0.1, 12)
+    ([0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0], ['0.1', '0.2', '0.5', '1', '2', '5', '10'])
+    """
+    def ticks(steps: tuple[int, ...]) -> list[float]:
+        out = []
+        for exp in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+            for step in steps:
+                v = float(f"{step * 10.0**exp:.10g}")
+                if low <= v <= high:
+                    out.append(v)
+        return out
+
+    values = ticks(LOG_STEPS)
+    if len(values) < 4:
+        values = ticks(LOG_STEPS_NARROW)
+    return values, [f"{v:g}" for v in values]
+
+
+def wrap(text: str, width: int = 28) -> str:
+    """*text* with ``<br>`` between words so no line is longer than *width* (plotly labels)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _num(value: Any) -> float | None:
@@ -66,11 +101,13 @@ def bubble(records: list[dict[str, Any]], growth: str, max_stars: int) -> dict[s
         })
     label = "Employment growth, 5 years (annual)" if growth == "growth_5y" else "Employment growth, 1 year"
     lqs = [_num(r["lq"]) or 1.0 for r in rows] or [1.0]
-    x_range = [math.log10(max(min(lqs) * 0.8, LQ_FLOOR)), math.log10(max(lqs) * 1.3)]
+    low, high = max(min(lqs) * 0.8, LQ_FLOOR), max(lqs) * 1.3
+    tickvals, ticktext = log_ticks(low, high)
     return {"data": traces, "layout": _layout(
         "Cluster portfolio", "Location quotient (log scale)", label,
         xaxis={"title": {"text": f"Location quotient (log scale; below {LQ_FLOOR} not shown)"},
-               "type": "log", "range": x_range},
+               "type": "log", "range": [math.log10(low), math.log10(high)],
+               "tickvals": tickvals, "ticktext": ticktext},
         yaxis={"title": {"text": label}, "tickformat": ".0%"},
     )}
 
@@ -117,15 +154,30 @@ def trend(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
 
 
 def grouped_bars(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    """LQ per category (x) for each region (one bar colour per region)."""
+    """LQ per category for each region, as horizontal bars: category names read in full
+    on the left (wrapped), the region legend sits above the plot, never on the labels."""
     traces: dict[str, dict[str, Any]] = {}
+    categories: list[str] = []
     for r in rows:
         t = traces.setdefault(r["region"], {
-            "type": "bar", "name": f"{r['region_name']} ({r['region']})", "x": [], "y": [],
+            "type": "bar", "orientation": "h", "name": f"{r['region_name']} ({r['region']})", "x": [], "y": [],
             "marker": {"color": LINE_COLORS[len(traces) % len(LINE_COLORS)]},
+            "hovertemplate": "%{fullData.name}<br>%{y}: LQ %{x:.2f}<extra></extra>",
         })
-        t["x"].append(r["category_name"])
-        t["y"].append(_num(r["lq"]))
+        label = wrap(str(r["category_name"]), 26)
+        if label not in categories:
+            categories.append(label)
+        t["x"].append(_num(r["lq"]))
+        t["y"].append(label)
+    n_bars = max(len(categories), 1) * max(len(traces), 1)
+    height = int(min(2400, max(420, 140 + 14 * n_bars + 24 * len(categories))))
     return {"data": list(traces.values()), "layout": _layout(
-        title, "", "Location quotient", barmode="group", margin={"l": 64, "r": 16, "t": 48, "b": 160},
+        title, "Location quotient", "", barmode="group", height=height,
+        margin={"l": 16, "r": 16, "t": 96, "b": 56},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+        xaxis={"title": {"text": "Location quotient"}, "rangemode": "tozero", "automargin": True},
+        yaxis={"automargin": True, "autorange": "reversed", "categoryorder": "array", "categoryarray": categories,
+               "tickfont": {"size": 12}},
+        shapes=[{"type": "line", "x0": 1, "x1": 1, "yref": "paper", "y0": 0, "y1": 1,
+                 "line": {"color": "#555555", "dash": "dot", "width": 1}}],
     )}

@@ -22,6 +22,12 @@ from clusterobs.store import queries, reader
 
 Con = duckdb.DuckDBPyConnection
 SERIES_CLUSTERS = 5
+# the section of the ratings methodology page (docs/methodology/ratings.md) behind each indicator
+INDICATOR_HELP = {
+    "lq": ("lq", "What the location quotient means"),
+    "stars": ("stars", "How stars are given, and their confidence"),
+    "employment": ("estimates", "Why employment is partly estimated"),
+}
 TOP_REGIONS = 20
 
 
@@ -74,6 +80,7 @@ def map_page(con: Con, f: Filters) -> Page:
                      "label": queries.INDICATORS[f.indicator][1], "level": f.level},
         "category": cat,
         "indicator_label": queries.INDICATORS[f.indicator][1],
+        "indicator_help": INDICATOR_HELP.get(f.indicator),
     }, {"values": [{k: r[k] for k in ("region", "name", "value", "employment", "lq", "stars")}
                    for r in rows]})
 

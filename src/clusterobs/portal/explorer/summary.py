@@ -16,10 +16,16 @@ def _ok(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def _cluster(r: dict[str, Any]) -> str:
+def stars_text(r: dict[str, Any]) -> str:
+    """"2 stars at 35% confidence": a rating is never stated without how sure it is."""
     stars = int(r["stars"] or 0)
-    return (f"{r['category_name']} ({stars} star{'s' if stars != 1 else ''}, "
-            f"LQ {r['lq']:.2f}, {r['employment']:,.0f} employees)")
+    text = f"{stars} star{'s' if stars != 1 else ''}"
+    conf = r.get("stars_confidence")
+    return f"{text} at {float(conf):.0%} confidence" if _ok(conf) else f"{text}, confidence unknown"
+
+
+def _cluster(r: dict[str, Any]) -> str:
+    return f"{r['category_name']} ({stars_text(r)}, LQ {r['lq']:.2f}, {r['employment']:,.0f} employees)"
 
 
 def region_summary(

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from clusterobs.portal import filters, store
 from clusterobs.portal.explorer import downloads, pages
 from clusterobs.portal.filters import BadInput, Filters, NotFound
+from clusterobs.portal.insights.data import scoreboard_regions, trends_regions
 from clusterobs.portal.showcases.services import cases_for_region
 from clusterobs.store import queries
 
 CODE = re.compile(r"^[A-Za-z0-9-]{1,12}$")
 LEVELS = [(0, "NUTS 0 (countries)"), (1, "NUTS 1"), (2, "NUTS 2")]
+MAX_COMPARE = 10
 
 
 def _options(con: Any, f: Filters) -> dict[str, Any]:
@@ -104,25 +107,59 @@ def _regions_by_code(con: Any) -> dict[str, dict[str, Any]]:
     return {r["region"]: r for r in queries.regions(con)}
 
 
+def _fold(text: str) -> str:
+    """*text* lower-cased without accents, for matching typed names ("Île" finds "Ile")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _regions_by_name(con: Any) -> dict[str, dict[str, Any]]:
+    """Regions by folded name; where a name occurs at several levels, the most detailed one."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in sorted(queries.regions(con), key=lambda r: r["level"]):
+        out[_fold(str(r["name"]))] = r
+    return out
+
+
+NAME_AND_CODE = re.compile(r"\(([A-Za-z0-9-]{1,12})(?:,[^)]*)?\)\s*$")
+
+
 def _region(con: Any, code: str) -> dict[str, Any]:
-    """The region *code*, or NotFound with the closest regions."""
-    found = store.memo(con, _regions_by_code).get(code) if CODE.match(code) else None
+    """The region *code* (any case), its exact name, or NotFound with the closest regions.
+
+    ``itc4``, ``ITC4``, ``Lombardia`` and the picker's ``Lombardia (ITC4, NUTS 2)`` all give ITC4.
+    """
+    text = code.strip()
+    named = NAME_AND_CODE.search(text)
+    if named:
+        text = named.group(1)
+    by_code = store.memo(con, _regions_by_code)
+    found = by_code.get(text.upper()) if CODE.match(text) else None
+    if found is None and 0 < len(text) <= 100:
+        found = store.memo(con, _regions_by_name).get(_fold(text))
     if found is None:
         near = queries.suggest_regions(con, code[:40])
-        raise NotFound(f"There is no region {code!r} in this edition.", [
+        raise NotFound(f"There is no region {code[:60]!r} in this edition.", [
             {"url": reverse("explorer:region", args=[r["region"]]), "label": f"{r['name']} ({r['region']})"}
             for r in near])
     return found
 
 
 def region(request: HttpRequest, code: str) -> HttpResponse:
-    """The profile of one region (``/regions/<code>/``)."""
+    """The profile of one region (``/regions/<code>/``); other spellings redirect to the code."""
     with store.cursor() as con:
         reg = _region(con, code)
+        if reg["region"] != code:
+            query = request.META.get("QUERY_STRING", "")
+            target = reverse("explorer:region", args=[reg["region"]]) + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(target)
         f = filters.parse(request.GET, con)
         page = pages.region_page(con, f, reg)
         # the policy showcases tied to this region, its NUTS parents or its country (issue 9)
         page.context["policy_cases"] = list(cases_for_region(reg["region"])[:8])
+        # trend profiles exist for NUTS-2 regions only, the scoreboard for the regions it covers
+        page.context["has_trends"] = reg["region"] in trends_regions(con)
+        page.context["has_scoreboard"] = reg["region"] in scoreboard_regions(con)
         return _deliver(request, con, page, "explorer/region.html", reg["region"], f, ("scheme", "method", "year"))
 
 
@@ -143,17 +180,44 @@ def category(request: HttpRequest, scheme: str, code: str) -> HttpResponse:
                         ("method", "year", "level", "indicator"))
 
 
+def _region_choices(con: Any) -> list[dict[str, Any]]:
+    """The picker's options: "Name (CODE, NUTS n)" for every region with results."""
+    return [{"value": f"{r['name']} ({r['region']}, NUTS {r['level']})"} for r in queries.regions(con)]
+
+
 def compare(request: HttpRequest) -> HttpResponse:
-    """Two to five regions side by side (``/compare/?regions=A,B``)."""
-    raw = request.GET.get("regions", "")
-    codes = list(dict.fromkeys(c.strip() for c in raw.split(",") if c.strip()))
+    """Two to ten regions side by side (``/compare/?regions=A,B``), by code (any case) or name.
+
+    ``?add=`` (the name picker) appends one more region. A wrong count or an unknown region
+    shows the form again with a message saying what to change (400 or 404).
+    """
+    raw = request.GET.get("regions", "")[:2000]
+    tokens = [c.strip() for c in raw.split(",") if c.strip()]
+    add = request.GET.get("add", "").strip()[:200]
+    if add:
+        tokens.append(add)
     with store.cursor() as con:
         f = filters.parse(request.GET, con)
-        if not codes:
-            return render(request, "explorer/compare.html", {"f": f, "qs": "", "empty": True, **_options(con, f)})
-        if not 2 <= len(codes) <= 5:
-            raise BadInput(f"regions={raw!r}: give two to five region codes separated by commas")
-        regs = [_region(con, c) for c in codes]
+        ctx: dict[str, Any] = {"f": f, "qs": "", "empty": True, "max_compare": MAX_COMPARE,
+                               "choices": store.memo(con, _region_choices), **_options(con, f)}
+        try:
+            regs = list({r["region"]: r for r in (_region(con, t) for t in tokens)}.values())
+        except NotFound as exc:
+            ctx.update(error=exc.message + " Give region codes (e.g. ITC4) or exact names (e.g. Lombardia).",
+                       suggestions=exc.suggestions, regions_value=", ".join(tokens))
+            return render(request, "explorer/compare.html", ctx, status=404)
+        codes = [r["region"] for r in regs]
+        ctx["regions_value"] = ",".join(codes)
+        if not regs:
+            return render(request, "explorer/compare.html", ctx)
+        if not 2 <= len(regs) <= MAX_COMPARE:
+            ctx["error"] = (f"Add at least one more region: a comparison needs two to {MAX_COMPARE}."
+                            if len(regs) < 2 else f"{len(regs)} regions given: compare at most {MAX_COMPARE} at a time. "
+                            "Remove some from the list and press Compare.")
+            return render(request, "explorer/compare.html", ctx, status=400)
         page = pages.compare_page(con, f, regs)
+        page.context.update(max_compare=MAX_COMPARE, choices=ctx["choices"], regions_value=",".join(codes))
+        request.GET = request.GET.copy()
+        request.GET["regions"] = ",".join(codes)
         return _deliver(request, con, page, "explorer/compare.html", "compare-" + "-".join(codes), f,
                         ("scheme", "method", "year"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from clusterobs.core import stresstest as st
@@ -10,6 +11,25 @@ from clusterobs.portal import store
 from clusterobs.portal.stresstest import facts
 from clusterobs.portal.stresstest.models import Response
 from clusterobs.sources import questionnaire
+
+
+def shown(value: float | None) -> float | None:
+    """A score as both the page and the PDF show it: one decimal, halves rounded up.
+
+    The one rounding of every displayed score, applied here so that the page's template
+    (``floatformat``) and the PDF (``f"{v:.1f}"``, which rounds halves to even in binary)
+    print the same digits: 6.25 is 6.3 on both.
+
+    >>> shown(6.25), shown(6.249999), shown(None)
+    (6.3, 6.2, None)
+    """
+    if value is None:
+        return None
+    return float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _shown_score(item: dict[str, Any]) -> dict[str, Any]:
+    return {**item, "score": shown(item["score"])}
 
 
 def stored_scores(resp: Response) -> list[dict[str, float | None]]:
@@ -39,7 +59,8 @@ def build(resp: Response) -> dict[str, Any]:
     region = region_facts(resp)
     mismatches, notes = st.evidence_check(q, answers, scores, region)
     titles = {s.id: s.title for s in q.sections}
-    rows = [{**asdict(s), "benchmark": None if bench[s.id] is None else asdict(bench[s.id])}
+    rows = [{**_shown_score(asdict(s)),
+             "benchmark": None if bench[s.id] is None else {**asdict(bench[s.id]), "mean": shown(bench[s.id].mean)}}  # type: ignore[union-attr]
             for s in scores]  # fmt: skip
     return {
         "questionnaire": {"title": q.title, "version": q.version},
@@ -49,8 +70,8 @@ def build(resp: Response) -> dict[str, Any]:
         "scores": rows,
         "has_benchmark": any(b is not None for b in bench.values()),
         "benchmark_min_n": st.BENCHMARK_MIN_N,
-        "strengths": [asdict(s) for s in strengths],
-        "priorities": [asdict(s) for s in priorities],
+        "strengths": [_shown_score(asdict(s)) for s in strengths],
+        "priorities": [_shown_score(asdict(s)) for s in priorities],
         "recommendations": [asdict(r) for r in st.recommendations(q, answers, scores)],
         "mismatches": [{**asdict(m), "section_title": titles.get(m.section_id, "")} for m in mismatches],
         "notes": notes,
@@ -62,7 +83,7 @@ def build(resp: Response) -> dict[str, Any]:
                   "scoreboard_region": region.scoreboard_region,
                   "scoreboard_year": region.scoreboard_year},  # fmt: skip
         "radar": {"labels": [s.title for s in scores],
-                  "values": [s.score for s in scores],
-                  "benchmark": [None if bench[s.id] is None else bench[s.id].mean  # type: ignore[union-attr]
+                  "values": [shown(s.score) for s in scores],
+                  "benchmark": [None if bench[s.id] is None else shown(bench[s.id].mean)  # type: ignore[union-attr]
                                 for s in scores]},  # fmt: skip
     }

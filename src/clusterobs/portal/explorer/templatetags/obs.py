@@ -53,3 +53,11 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+@register.simple_tag
+def contact_email() -> str:
+    """The portal's contact address (``DJANGO_DEFAULT_FROM_EMAIL``), for emails and pages."""
+    from clusterobs.portal.contact import contact_email as address
+
+    return address()
