@@ -16,7 +16,6 @@ from clusterobs.core import trends
 from clusterobs.errors import MethodError
 
 
-
 @pytest.fixture(scope="session")
 def real_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the session's built real-data results (Europe).

@@ -144,7 +144,7 @@ def user_geography(path: Path, version: int = 1) -> tuple[pd.DataFrame, pd.DataF
         return out
 
     chains = table["region"].map(chain)
-    table["level"] = [int(r["level"]) if str(r["level"]).strip().isdigit() else len(c) - 1
+    table["level"] = [int(str(r["level"])) if str(r["level"]).strip().isdigit() else len(c) - 1
                       for r, c in zip(rows, chains, strict=True)]
     table["country"] = [str(r["country"]) if r["country"] not in (None, "") else c[-1]
                         for r, c in zip(rows, chains, strict=True)]
