@@ -6,7 +6,7 @@ import importlib
 import inspect
 import sys
 
-BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.trends_bench", "bench.portal_bench",
+BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.datasets_bench", "bench.trends_bench", "bench.portal_bench",
               "bench.editions_bench", "bench.load_test"]
 
 

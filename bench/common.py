@@ -32,13 +32,13 @@ def best_of(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
     return best, result
 
 
-def write_section(name: str, markdown: str) -> None:
-    """Replace the block between <!-- bench:name --> markers in docs/benchmarks.md."""
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+def write_section(name: str, markdown: str, doc: Path = DOC) -> None:
+    """Replace the block between <!-- bench:name --> markers in *doc* (docs/benchmarks.md)."""
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
     block = f"<!-- bench:{name} -->\n{markdown.rstrip()}\n<!-- /bench:{name} -->"
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    doc.write_text(text, encoding="utf-8")
 
 
 def machine() -> str:

@@ -157,3 +157,27 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
     out = t.group_by(by).aggregate(**sums, uncertain_employment=uncertain, coverage=coverage)
     share = ibis.ifelse(out.employment > 0, out.uncertain_employment / out.employment, 0.0)
     return out.mutate(uncertain_share=share).drop("uncertain_employment")
+
+
+def category_purity(mapping: pd.DataFrame, employment: pd.Series) -> pd.DataFrame:
+    """Purity of each category: how wholly its employment comes from codes that are its own.
+
+    A category takes ``w(j,c) E(j)`` from each industry code j (``mapping``: ``industry,
+    category, weight``; ``employment``: E by industry). Its purity is the average of
+    ``w(j,c)`` weighted by that employment: 1 when every code it draws from belongs to it
+    entirely, 0.3 when it is mostly made of 30% slices of codes shared with other categories
+    (the US industry mix assumed inside a NACE code, methodology §2b).
+
+    Returns ``category, employment, purity``.
+
+    >>> m = pd.DataFrame({"industry": ["C29", "C24", "C24"], "category": ["auto", "auto", "metal"],
+    ...                   "weight": [1.0, 0.2, 0.8]})
+    >>> e = pd.Series({"C29": 800.0, "C24": 1000.0})
+    >>> category_purity(m, e).round(3).to_dict("records")  # auto: (800*1 + 200*0.2)/1000
+    [{'category': 'auto', 'employment': 1000.0, 'purity': 0.84}, {'category': 'metal', 'employment': 800.0, 'purity': 0.8}]
+    """
+    t = mapping.assign(e=mapping["weight"] * mapping["industry"].map(employment).fillna(0.0))
+    t = t.assign(we=t["e"] * t["weight"])
+    out = t.groupby("category", as_index=False)[["e", "we"]].sum()
+    out = out.assign(purity=out["we"] / out["e"].where(out["e"] > 0))
+    return out.rename(columns={"e": "employment"})[["category", "employment", "purity"]]

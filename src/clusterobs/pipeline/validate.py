@@ -137,3 +137,105 @@ def _compare_derived(obs: pd.DataFrame) -> list[Agreement]:
         out.append(Agreement(f"{measure} ({'V94310' if 'share' in measure else 'V91290'})",
                              len(both), int((diff <= ROUNDING).sum())))
     return out
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Correlation of two datasets over the cells both publish."""
+
+    name: str
+    cells: int
+    employment_r: float
+    lq_r: float
+    log_lq_r: float
+    median_ratio: float
+
+
+def _published_division_cells(path: Path, regions: str | None, year: int) -> pd.DataFrame:
+    """Division-level employment a results file holds for *year*, without estimated cells:
+    ``region, industry, employment`` (the ``nace-division`` export, region pattern *regions*)."""
+    with reader.connect(path) as con:
+        frame = reader.clusters(con, "nace-division", "eco-classic", year=year, level=2)
+        uncertain = {(r, i) for r, i in con.execute(
+            "SELECT region, industry FROM region_industry WHERE year = ? AND uncertain", [year]).fetchall()}
+    frame = frame[["region", "category", "employment"]].rename(columns={"category": "industry"})
+    if regions:
+        frame = frame[frame["region"].str.match(regions)]
+    keep = [(r, i) not in uncertain for r, i in zip(frame["region"], frame["industry"], strict=True)]
+    return frame[keep]
+
+
+def gb_vs_sbs(europe: Path, gb: Path, year: int = 2015) -> Correlation:
+    """BRES (Great Britain, divisions summed from classes) against Eurostat SBS for the same
+    NUTS-2 regions and year, over the cells both publish with a positive value.
+
+    LQs of both are computed with the same reference (the regions and divisions compared), so
+    the comparison measures the data, not the difference between a European and a British
+    reference area.
+    """
+    import numpy as np
+
+    sbs = _published_division_cells(europe, r"^UK", year)
+    bres = _published_division_cells(gb, None, year)
+    both = sbs.merge(bres, on=["region", "industry"], suffixes=("_sbs", "_bres"))
+    both = both[(both["employment_sbs"] > 0) & (both["employment_bres"] > 0)]
+
+    def lq(col: str) -> pd.Series:
+        region = both.groupby("region")[col].transform("sum")
+        industry = both.groupby("industry")[col].transform("sum")
+        return (both[col] / region) / (industry / both[col].sum())
+
+    lq_sbs, lq_bres = lq("employment_sbs"), lq("employment_bres")
+    return Correlation(
+        f"BRES vs SBS {year}", len(both),
+        float(np.corrcoef(both["employment_sbs"], both["employment_bres"])[0, 1]),
+        float(np.corrcoef(lq_sbs, lq_bres)[0, 1]),
+        float(np.corrcoef(np.log(lq_sbs), np.log(lq_bres))[0, 1]),
+        float((both["employment_bres"] / both["employment_sbs"]).median()))
+
+
+@dataclass(frozen=True)
+class FlagAgreement:
+    """Agreement of strong-cluster flags: counts of the 2x2 table and derived rates."""
+
+    name: str
+    both: int
+    ours_only: int
+    published_only: int
+    neither: int
+
+    @property
+    def cells(self) -> int:
+        return self.both + self.ours_only + self.published_only + self.neither
+
+    @property
+    def rate(self) -> float:
+        return (self.both + self.neither) / self.cells
+
+    @property
+    def kappa(self) -> float:
+        """Cohen's kappa: agreement beyond what the two marginal rates give by chance."""
+        n = self.cells
+        ours, pub = (self.both + self.ours_only) / n, (self.both + self.published_only) / n
+        chance = ours * pub + (1 - ours) * (1 - pub)
+        return (self.rate - chance) / (1 - chance)
+
+
+def cbp_vs_uscmp_2016(us: Path, mirror: Path | None = None) -> FlagAgreement:
+    """Strong traded clusters per metro from CBP 2019 (``uscmp-strong``) against the published
+    US Cluster Mapping 2016 flags of the same metros and clusters (different years and
+    suppression rules: reported, not tuned to)."""
+    path = (mirror or _mirror()) / "us_cluster_mapping" / "uscmp_cluster_by_region_2016.csv.gz"
+    raw = uscmp.read_cluster_by_region(path)
+    pub = raw[(raw["region_type"] == "msa") & raw["traded"].eq(True)]
+    pub = pd.DataFrame({"region": pub["region_code"].astype(str).str.zfill(5),
+                        "category": pub["cluster_code"].astype(str),
+                        "published": pub["strong"].fillna(False).astype(bool)})
+    with reader.connect(us) as con:
+        ours = con.execute("""SELECT region, category, stars FROM ratings
+                              WHERE method = 'uscmp-strong' AND scheme = 'uscmp'""").df()
+    both = ours.merge(pub, on=["region", "category"])
+    mine = both["stars"].fillna(0) > 0
+    return FlagAgreement("CBP 2019 vs USCMP 2016 strong traded clusters (metros)",
+                         int((mine & both["published"]).sum()), int((mine & ~both["published"]).sum()),
+                         int((~mine & both["published"]).sum()), int((~mine & ~both["published"]).sum()))

@@ -76,6 +76,8 @@ def map_page(con: Con, f: Filters) -> Page:
     return Page({
         "rows": rows,
         "legend": legend,
+        # a dataset without boundaries (US CBSAs, a table without geography) shows the table only
+        "boundaries": f.level in queries.geometry_levels(con),
         "map_data": {"values": data, "colors": legend.colors, "missing": classes.MISSING,
                      "label": queries.INDICATORS[f.indicator][1], "level": f.level},
         "category": cat,
