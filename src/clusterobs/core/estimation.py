@@ -1,0 +1,622 @@
+"""Estimation of confidential and missing cells under every constraint at once (methodology §5.2b).
+
+How to call it (same table in and out as :func:`clusterobs.core.imputation.split_missing`)::
+
+    from clusterobs.core import estimation, imputation
+    ih = imputation.sbs_industry_hierarchy(obs["industry"].unique())
+    out = estimation.estimate_missing(obs, ih)                  # default: "constrained"
+    out = estimation.estimate_missing(obs, ih, method="equal")  # ECO equal split (§5.2)
+
+``obs`` is the long table ``region, industry, year, measure, value, flag`` (measures named
+``employment/establishments/wages`` or Eurostat ``V16110/V11210/V13320``; other additive
+measures get the trend prior only). The result has the rows of ``obs`` in order with
+``value`` filled, the columns of ``split_missing`` (``imputed``, ``impute_method``,
+``impute_parent``, ``impute_inconsistent``) and ``lower``, ``upper`` (feasible range: equal
+to the value for a published cell, NaN where nothing was filled), ``method`` (``None`` for
+a published cell, else ``"constrained"`` or ``"equal"``) and ``prior`` (what the estimate
+started from: ``trend``, ``wages``, ``units``, ``split``).
+
+The ``constrained`` method (after Isserman & Westervelt 2006 and Eckert, Fort, Schott & Yang
+2020 for County Business Patterns):
+
+1. *Feasible ranges.* Published cells are fixed; every unknown cell starts in ``[0, inf)``
+   and the adding-up constraints of both trees (parent = sum of children, industry tree per
+   region and NUTS tree per industry) are propagated until stable: a parent lies between
+   the sums of its children's bounds, a child at most ``upper(parent) - sum of its
+   siblings' lower bounds`` and at least ``lower(parent) - sum of its siblings' upper
+   bounds``. The ranges contain every value that satisfies the constraints (an outer
+   bound of the linear programme's ranges).
+2. *Prior per cell*, the first available of: its own published values in other years
+   (linear interpolation between the nearest years, constant beyond them) scaled by the
+   change of its local units when both years have them (``trend``); published wages over
+   the wage per person of the industry in the country (``wages``); published local units
+   times the average unit size of the industry in the country (``units``); the ECO equal
+   split (``split``).
+3. *Balancing* (RAS / iterative proportional fitting on both hierarchies): the unknown
+   children of each parent are scaled to the parent's residual, alternately along the
+   industry and the NUTS tree, top-down; an unknown parent is moved halfway towards the
+   sum of its children; values are kept within their ranges. The last pass is along the
+   industry tree, so industry totals add up exactly where the parent is known.
+4. *Wages jointly with employment*: employment is estimated first; the wage prior is the
+   estimated employment times the cell's own wage per person in other years (else the
+   industry's in the country), and wage per person is kept within the industry's
+   published 1st-99th percentile during balancing.
+
+Everything here is pure: tables in, tables out; no file, network or database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from clusterobs.core.imputation import (
+    _build_tree,
+    _check_table,
+    _to_cube,
+    _Tree,
+    nuts_region_hierarchy,
+    split_missing,
+)
+from clusterobs.errors import MethodError
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+#: Measure names (store vocabulary and Eurostat SBS codes) with a dedicated prior.
+EMPLOYMENT = frozenset({"employment", "V16110"})
+ESTABLISHMENTS = frozenset({"establishments", "V11210"})
+WAGES = frozenset({"wages", "V13320"})
+METHODS = ("constrained", "equal")
+PRIORS = np.array([None, "trend", "wages", "units", "split"], dtype=object)
+#: Percentiles of the published wage per person of an industry that bound an estimate.
+WAGE_PERCENTILES = (1.0, 99.0)
+
+
+@dataclass
+class _Measure:
+    """Dense (year, region, industry) arrays of one measure."""
+
+    values: Floats
+    present: Bools
+
+    @property
+    def known(self) -> Bools:
+        return self.present & ~np.isnan(self.values)
+
+    @property
+    def unknown(self) -> Bools:
+        return self.present & np.isnan(self.values)
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def _active(present: Bools, tree: _Tree) -> Bools:
+    """Per node along the last axis: present, has children, and all of them present."""
+    n_children = tree.child_sum(np.ones(present.shape[-1]))
+    absent = tree.child_sum((~present).astype(np.float64))
+    return present & (n_children > 0) & (absent == 0)
+
+
+def _propagate_axis(lo: Floats, hi: Floats, unknown: Bools, active: Bools, tree: _Tree) -> None:
+    """One round of interval propagation of ``parent = Σ children`` along the last axis."""
+    inf = np.isinf(hi)
+    sum_lo = tree.child_sum(lo)
+    sum_hi = tree.child_sum(np.where(inf, 0.0, hi))
+    n_inf = tree.child_sum(inf.astype(np.float64))
+    upd = unknown & active
+    lo[upd] = np.maximum(lo, sum_lo)[upd]
+    hi[upd] = np.minimum(hi, np.where(n_inf > 0, np.inf, sum_hi))[upd]
+    child = np.flatnonzero(tree.parent >= 0)
+    pc = tree.parent[child]
+    act = active[..., pc] & unknown[..., child]
+    others_lo = sum_lo[..., pc] - lo[..., child]
+    new_hi = hi[..., pc] - others_lo
+    inf_c = inf[..., child]
+    others_inf = n_inf[..., pc] - inf_c
+    others_hi = np.where(others_inf > 0, np.inf, sum_hi[..., pc] - np.where(inf_c, 0.0, hi[..., child]))
+    new_lo = np.where(np.isinf(others_hi), 0.0, lo[..., pc] - np.where(np.isinf(others_hi), 0.0, others_hi))
+    sub_hi, sub_lo = hi[..., child], lo[..., child]
+    hi[..., child] = np.where(act, np.minimum(sub_hi, np.maximum(new_hi, 0.0)), sub_hi)
+    lo[..., child] = np.where(act, np.maximum(sub_lo, new_lo), sub_lo)
+
+
+def _bounds(m: _Measure, industries: _Tree, regions: _Tree, rounds: int = 20) -> tuple[Floats, Floats]:
+    """Feasible range of every cell from both trees' adding-up constraints (published fixed)."""
+    known, unknown = m.known, m.unknown
+    lo = np.where(known, m.values, 0.0)
+    hi = np.where(known, m.values, np.inf)
+    act_i = _active(m.present, industries)
+    act_r = np.swapaxes(_active(np.swapaxes(m.present, 1, 2), regions), 1, 2)
+    for _ in range(rounds):
+        before = lo.copy(), hi.copy()
+        _propagate_axis(lo, hi, unknown, act_i, industries)
+        lo_t, hi_t = np.swapaxes(lo, 1, 2), np.swapaxes(hi, 1, 2)
+        _propagate_axis(lo_t, hi_t, np.swapaxes(unknown, 1, 2), np.swapaxes(act_r, 1, 2), regions)
+        if np.array_equal(before[0], lo) and np.array_equal(before[1], hi):
+            break
+    # inconsistent published totals can cross the bounds: keep a valid interval
+    lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+    return lo, hi
+
+
+# --------------------------------------------------------------------------- priors
+
+
+def _interpolate(values: Floats, known: Bools, years: Floats) -> tuple[Floats, Bools, npt.NDArray[np.intp]]:
+    """Per cell and year: linear interpolation of its values in the other (known) years,
+    constant beyond the first and last; also whether it exists and the nearest known year."""
+    n = len(years)
+    idx = np.arange(n).reshape(n, *([1] * (values.ndim - 1)))
+    prev = np.maximum.accumulate(np.where(known, idx, -1), axis=0)
+    nxt = np.flip(np.minimum.accumulate(np.flip(np.where(known, idx, n), 0), axis=0), 0)
+    out = np.full(values.shape, np.nan)
+    nearest = np.full(values.shape, -1, dtype=np.intp)
+    for y in range(n):
+        p = prev[y - 1] if y > 0 else np.full(values.shape[1:], -1)
+        q = nxt[y + 1] if y < n - 1 else np.full(values.shape[1:], n)
+        vp = np.take_along_axis(values, np.clip(p, 0, n - 1)[None], 0)[0]
+        vq = np.take_along_axis(values, np.clip(q, 0, n - 1)[None], 0)[0]
+        yp, yq = years[np.clip(p, 0, n - 1)], years[np.clip(q, 0, n - 1)]
+        has_p, has_q = p >= 0, q < n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(has_p & has_q, (years[y] - yp) / np.where(yq > yp, yq - yp, 1.0), 0.0)
+        out[y] = np.where(has_p & has_q, vp + t * (vq - vp), np.where(has_p, vp, vq))
+        out[y][~(has_p | has_q)] = np.nan
+        closer_q = has_q & (~has_p | (yq - years[y] < years[y] - yp))
+        nearest[y] = np.where(closer_q, q, np.where(has_p, p, -1))
+    return out, ~np.isnan(out), nearest
+
+
+def _group_ratio(num: Floats, den: Floats, ok: Bools, group: npt.NDArray[np.intp]) -> Floats:
+    """Σ num / Σ den over cells ``ok`` of the same (year, group of regions, industry);
+    where a group has none, the same over all regions; NaN where neither exists."""
+    n_year, _, n_ind = num.shape
+    n_group = int(group.max(initial=-1)) + 1
+    a = np.where(ok, num, 0.0)
+    b = np.where(ok, den, 0.0)
+    sa = np.zeros((n_year, n_group, n_ind))
+    sb = np.zeros((n_year, n_group, n_ind))
+    for g in np.unique(group):
+        sa[:, g] = a[:, group == g].sum(axis=1)
+        sb[:, g] = b[:, group == g].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local = (sa / sb)[:, group, :]
+        overall = (a.sum(axis=1) / b.sum(axis=1))[:, None, :]
+    local = np.where(np.isfinite(local) & (local > 0), local, np.nan)
+    overall = np.where(np.isfinite(overall) & (overall > 0), overall, np.nan)
+    return np.where(np.isnan(local), np.broadcast_to(overall, local.shape), local)
+
+
+def _roots(regions: _Tree) -> npt.NDArray[np.intp]:
+    """Index of each region's root (its country for NUTS codes)."""
+    root = np.arange(len(regions.codes))
+    for _ in range(int(regions.depth.max(initial=0))):
+        up = regions.parent[root] >= 0
+        root = np.where(up, regions.parent[root], root)
+    return root.astype(np.intp)
+
+
+# --------------------------------------------------------------------------- balancing
+
+
+def _rake_axis(x: Floats, known: Bools, unknown: Bools, active: Bools, tree: _Tree) -> None:
+    """Scale the unknown children of each active parent to its residual, top-down (in place)."""
+    for d in range(1, int(tree.depth.max(initial=0)) + 1):
+        cols = tree.at_depth(d)
+        if len(cols) == 0:
+            continue
+        ks = tree.child_sum(np.where(known, x, 0.0))
+        us = tree.child_sum(np.where(unknown, x, 0.0))
+        nu = tree.child_sum(unknown.astype(np.float64))
+        settle = unknown & active
+        parent = np.where(settle & (nu > 0), np.maximum((x + ks + us) / 2.0, ks), x)
+        parent = np.where(settle & (nu == 0), ks, parent)
+        target = np.maximum(parent - ks, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(us > 0, target / us, np.nan)
+        even = target / np.maximum(nu, 1.0)
+        pc = tree.parent[cols]
+        act = active[..., pc] & unknown[..., cols]
+        scaled = np.where(np.isnan(factor[..., pc]), even[..., pc], x[..., cols] * factor[..., pc])
+        x[..., cols] = np.where(act, scaled, x[..., cols])
+        owners = np.unique(pc)
+        x[..., owners] = np.where(settle[..., owners], parent[..., owners], x[..., owners])
+
+
+def _balance(m: _Measure, prior: Floats, lo: Floats, hi: Floats, industries: _Tree,
+             regions: _Tree, rounds: int) -> Floats:
+    """RAS over both trees from ``prior``, unknown cells kept in ``[lo, hi]``."""
+    known, unknown = m.known, m.unknown
+    x = np.where(known, m.values, np.clip(np.nan_to_num(prior), lo, hi))
+    act_i = _active(m.present, industries)
+    act_r = np.swapaxes(_active(np.swapaxes(m.present, 1, 2), regions), 1, 2)
+    xt = np.swapaxes(x, 1, 2)
+    kt, ut, at = (np.swapaxes(a, 1, 2) for a in (known, unknown, act_r))
+    for _ in range(rounds):
+        before = x.copy()
+        _rake_axis(xt, kt, ut, at, regions)
+        np.copyto(x, np.clip(x, lo, hi), where=unknown)
+        _rake_axis(x, known, unknown, act_i, industries)
+        np.copyto(x, np.clip(x, lo, hi), where=unknown)
+        if np.allclose(before, x, rtol=1e-6, atol=1e-6):
+            break
+    _rake_axis(x, known, unknown, act_i, industries)
+    return x
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _cube_values(out: pd.DataFrame, cube_flat: npt.NDArray[np.intp], shape: tuple[int, ...]) -> Floats:
+    arr = np.full(shape, np.nan)
+    arr.flat[cube_flat] = pd.to_numeric(out["value"]).to_numpy(dtype=np.float64, na_value=np.nan)
+    return arr
+
+
+def estimate_missing(
+    obs: pd.DataFrame,
+    industry_hierarchy: pd.DataFrame,
+    region_hierarchy: pd.DataFrame | None = None,
+    method: Literal["constrained", "equal"] = "constrained",
+    *,
+    rounds: int = 40,
+) -> pd.DataFrame:
+    """Fill confidential and missing cells (methodology §5.2b); see the module note.
+
+    Parameters
+    ----------
+    obs:
+        Long table ``region, industry, year, measure, value, flag`` (one row per key),
+        ``value`` NaN where missing or confidential; additive measures only.
+    industry_hierarchy:
+        Columns ``industry, parent``, e.g. :func:`~clusterobs.core.imputation.sbs_industry_hierarchy`.
+    region_hierarchy:
+        Columns ``region, parent``; default :func:`~clusterobs.core.imputation.nuts_region_hierarchy`.
+    method:
+        ``"constrained"`` (default: priors from trends, local units and wages balanced to
+        both trees) or ``"equal"`` (the ECO equal split of :func:`split_missing`).
+    rounds:
+        Most balancing rounds (each one pass along each tree).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``obs`` in order, ``value`` filled (a published value never changes),
+        the columns of :func:`split_missing` plus ``lower``, ``upper``, ``method``, ``prior``.
+    """
+    if method not in METHODS:
+        raise MethodError(f"method is {method!r}: expected one of {list(METHODS)}")
+    if rounds < 1:
+        raise MethodError(f"rounds is {rounds}: expected at least 1")
+    industries = _build_tree(industry_hierarchy, "industry", pd.Index([], dtype=object))
+    _check_table(obs, industries.codes)
+    region_codes = pd.Index(pd.unique(obs["region"].astype(str)))
+    pairs = region_hierarchy if region_hierarchy is not None else nuts_region_hierarchy(region_codes)
+    regions = _build_tree(pairs, "region", region_codes)
+    split = split_missing(obs, industry_hierarchy, regions=pairs)
+    cube = _to_cube(obs, regions, industries)
+    years_f = pd.factorize(obs["year"])[1]
+    measures = list(pd.factorize(obs["measure"])[1].astype(str))
+    n_year, n_meas = len(years_f), len(measures)
+    order = np.argsort(np.asarray(years_f, dtype=np.float64), kind="stable")
+    years = np.asarray(years_f, dtype=np.float64)[order]
+    shape4 = (n_year, n_meas, len(regions.codes), len(industries.codes))
+
+    def per_measure(a: npt.NDArray[np.generic]) -> list[npt.NDArray[np.generic]]:
+        b = a.reshape(shape4)[order]
+        return [b[:, k] for k in range(n_meas)]
+
+    vals, pres = per_measure(cube.values), per_measure(cube.present)
+    eq = per_measure(_cube_values(split, cube.flat, cube.values.shape))
+    data = {name: _Measure(np.ascontiguousarray(v), np.ascontiguousarray(p))
+            for name, v, p in zip(measures, vals, pres, strict=True)}
+    results: dict[str, tuple[Floats, Floats, Floats, npt.NDArray[np.int8]]] = {}
+    country = _roots(regions)
+
+    def find(names: frozenset[str]) -> str | None:
+        return next((n for n in measures if n in names), None)
+
+    emp, est, wag = find(EMPLOYMENT), find(ESTABLISHMENTS), find(WAGES)
+    ordered = [n for n in (emp, est) if n] + [n for n in measures if n not in (emp, est)]
+    for name in ordered:
+        m = data[name]
+        k = measures.index(name)
+        lo, hi = _bounds(m, industries, regions)
+        if method == "equal":
+            x = np.where(m.known, m.values, eq[k])
+            src = np.where(m.unknown & ~np.isnan(eq[k]), 4, 0).astype(np.int8)
+            results[name] = (x, lo, hi, src)
+            continue
+        equal = np.asarray(eq[k], dtype=np.float64)
+        prior, src = _prior(name, m, data, results, equal, years, country, emp, est, wag)
+        fill = m.unknown & (np.isfinite(hi) | (src > 0))
+        src = np.where(fill, src, 0).astype(np.int8)
+        x = _balance(m, np.where(fill, prior, np.nan), lo, hi, industries, regions, rounds)
+        if name == wag and emp is not None:
+            x = _bound_wages(x, m, results[emp][0], lo, hi, country, industries, regions, rounds)
+        x = np.where(m.known | fill, x, np.nan)
+        results[name] = (x, lo, hi, src)
+    out = _output(split, cube, results, measures, order, shape4, method)
+    if method == "constrained":
+        ind_parent = industries.codes.to_numpy(dtype=object)[industries.parent[cube.industry]]
+        reg_parent = regions.codes.to_numpy(dtype=object)[regions.parent[cube.region]]
+        has_ind = industries.parent[cube.industry] >= 0
+        has_reg = regions.parent[cube.region] >= 0
+        parent = np.full(len(out), None, dtype=object)
+        parent[has_reg] = reg_parent[has_reg]
+        parent[has_ind] = ind_parent[has_ind]
+        parent[~out["imputed"].to_numpy(dtype=bool)] = None
+        out["impute_parent"] = pd.Series(parent, index=out.index, dtype="object")
+    return out
+
+
+def _prior(name: str, m: _Measure, data: dict[str, _Measure],
+           results: dict[str, tuple[Floats, Floats, Floats, npt.NDArray[np.int8]]],
+           equal: Floats, years: Floats, country: npt.NDArray[np.intp],
+           emp: str | None, est: str | None, wag: str | None) -> tuple[Floats, npt.NDArray[np.int8]]:
+    """Prior level of every cell and its source code (index into :data:`PRIORS`)."""
+    known = m.known
+    shape = m.values.shape
+    prior = np.full(shape, np.nan)
+    src = np.zeros(shape, dtype=np.int8)
+
+    def take(candidate: Floats, code: int) -> None:
+        use = m.unknown & np.isnan(prior) & np.isfinite(candidate) & (candidate >= 0)
+        prior[use] = candidate[use]
+        src[use] = code
+
+    units = data[est] if est is not None and est != name else None
+    if name == wag and emp is not None:
+        e_hat = results[emp][0]
+        ratio = np.where(known & (e_hat > 0), m.values / np.where(e_hat > 0, e_hat, 1.0), np.nan)
+        own, _, _ = _interpolate(ratio, ~np.isnan(ratio), years)
+        take(e_hat * own, 1)
+        ok = known & data[emp].known & (data[emp].values > 0)
+        take(e_hat * _group_ratio(m.values, data[emp].values, ok, country), 2)
+    else:
+        trend, _, nearest = _interpolate(m.values, known, years)
+        if units is not None:
+            n_now = units.values
+            n_then = np.take_along_axis(units.values, np.clip(nearest, 0, None), 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                change = np.where(units.known & (nearest >= 0) & (n_then > 0), n_now / n_then, np.nan)
+            change = np.where(np.isfinite(change), np.clip(change, 0.5, 2.0), 1.0)
+            trend = trend * change
+        take(trend, 1)
+        if name == emp and wag is not None:
+            w = data[wag]
+            ok = known & w.known & (m.values > 0)
+            take(w.values / _group_ratio(w.values, m.values, ok, country), 2)
+        if name == emp and units is not None:
+            ok = known & units.known & (units.values > 0)
+            take(units.values * _group_ratio(m.values, units.values, ok, country), 3)
+        if name == est and emp is not None:
+            e = data[emp]
+            ok = known & e.known & (m.values > 0)
+            take(e.values / _group_ratio(e.values, m.values, ok, country), 2)
+    take(equal, 4)
+    return prior, src
+
+
+def _bound_wages(x: Floats, m: _Measure, e_hat: Floats, lo: Floats, hi: Floats,
+                 country: npt.NDArray[np.intp], industries: _Tree, regions: _Tree,
+                 rounds: int) -> Floats:
+    """Rebalance wages with wage per person kept in the industry's published range."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wpp = np.where(m.known & (e_hat > 0), m.values / e_hat, np.nan)
+    flat = np.moveaxis(wpp, 2, 0).reshape(wpp.shape[2], -1)
+    q_lo, q_hi = np.full(flat.shape[0], 0.0), np.full(flat.shape[0], np.inf)
+    has = (~np.isnan(flat)).sum(axis=1) >= 20
+    if has.any():
+        q = np.nanpercentile(flat[has], WAGE_PERCENTILES, axis=1)
+        q_lo[has], q_hi[has] = q[0], q[1]
+    e = np.where(np.isfinite(e_hat), e_hat, np.nan)
+    plaus_lo = np.nan_to_num(e * q_lo[None, None, :], nan=0.0)
+    with np.errstate(invalid="ignore"):
+        plaus_hi = np.nan_to_num(e * q_hi[None, None, :], nan=np.inf)
+    new_lo = np.minimum(np.maximum(lo, plaus_lo), hi)
+    new_hi = np.maximum(np.minimum(hi, plaus_hi), new_lo)
+    return _balance(m, np.where(m.unknown, x, np.nan), new_lo, new_hi, industries, regions, rounds)
+
+
+def _output(split: pd.DataFrame, cube: object, results: dict[str, tuple[Floats, Floats, Floats,
+            npt.NDArray[np.int8]]], measures: list[str], order: npt.NDArray[np.intp],
+            shape4: tuple[int, ...], method: str) -> pd.DataFrame:
+    """The rows of ``split`` with the estimates, ranges, method and prior written in."""
+    n_year = shape4[0]
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(n_year)
+    x4 = np.full(shape4, np.nan)
+    lo4, hi4 = np.full(shape4, np.nan), np.full(shape4, np.nan)
+    src4 = np.zeros(shape4, dtype=np.int8)
+    for k, name in enumerate(measures):
+        x, lo, hi, src = results[name]
+        x4[:, k], lo4[:, k], hi4[:, k], src4[:, k] = x[inverse], lo[inverse], hi[inverse], src[inverse]
+    flat = cube.flat  # type: ignore[attr-defined]
+    value = x4.reshape(-1)[flat]
+    src = src4.reshape(-1)[flat]
+    out = split.copy()
+    original = pd.to_numeric(out["value"].where(~out["imputed"])).to_numpy(dtype=np.float64,
+                                                                            na_value=np.nan)
+    published = ~np.isnan(original)
+    filled = ~published & ~np.isnan(value) & (src > 0)
+    out["value"] = np.where(published, original, np.where(filled, value, np.nan))
+    out["imputed"] = filled
+    if method == "constrained":
+        out["impute_method"] = _labels(filled, "constrained", out.index)
+        out["impute_inconsistent"] = out["impute_inconsistent"] & filled
+    out["impute_parent"] = out["impute_parent"].where(filled, None)
+    out["lower"] = np.where(published, original, np.where(filled, lo4.reshape(-1)[flat], np.nan))
+    out["upper"] = np.where(published, original, np.where(filled, hi4.reshape(-1)[flat], np.nan))
+    out["method"] = _labels(filled, method, out.index)
+    out["prior"] = pd.Series(PRIORS[np.where(filled, src, 0)], index=out.index, dtype="object")
+    return out
+
+
+def _labels(where: Bools, label: str, index: pd.Index) -> pd.Series:
+    """``label`` where ``where``, else None (object column)."""
+    arr = np.full(len(where), None, dtype=object)
+    arr[where] = label
+    return pd.Series(arr, index=index, dtype="object")
+
+
+# --------------------------------------------------------------------------- hold-out
+
+#: Share of the confidential employment cells of ``sbs_r_nuts06_r2`` with no published
+#: employment in any year (38%), whose local units are not published (45%) and whose wages
+#: are not published (91%): hidden cells mimic them.
+P_SERIES_HIDDEN = 0.38
+P_UNITS_HIDDEN = 0.45
+P_WAGES_HIDDEN = 0.91
+
+
+def holdout_cells(obs: pd.DataFrame, industry_hierarchy: pd.DataFrame,
+                  region_hierarchy: pd.DataFrame | None = None, *, n_like: int = 4000,
+                  n_random: int = 2000, seed: int = 0,
+                  p_series_hidden: float = P_SERIES_HIDDEN) -> pd.DataFrame:
+    """Published employment cells to hide, chosen to resemble the confidential ones.
+
+    ``n_like`` cells are drawn with weights that give them the distribution of the
+    confidential (``c``) employment cells over (industry, NUTS level, local-unit class:
+    log2 of the published local units, or "none"; a stratum without published cells
+    lends its weight to its industry and level); ``n_random`` more uniformly among all
+    published positive employment cells. Confidential cells have no published year at all
+    in 38% of cases: with probability ``p_series_hidden`` a ``like`` cell's whole series is
+    hidden (kind ``series`` for its other years). Then, like a statistical office's secondary
+    suppression, a hidden cell that would be the only unknown child of its industry parent
+    or of its region parent gets a complement: its smallest positive published sibling
+    (kind ``complement``), so that no hidden cell follows from one subtraction.
+
+    Returns the keys ``region, industry, year`` and ``kind`` (``like``, ``series``,
+    ``random``, ``complement``).
+    """
+    rng = np.random.default_rng(seed)
+    keys = ["region", "industry", "year"]
+    emp = obs[obs["measure"].isin(EMPLOYMENT)]
+    units = obs[obs["measure"].isin(ESTABLISHMENTS)].set_index(keys)["value"]
+    units = units[~units.index.duplicated()]
+    t = emp[keys + ["value", "flag"]].reset_index(drop=True)
+    n = units.reindex(pd.MultiIndex.from_frame(t[keys])).to_numpy(dtype=np.float64, na_value=np.nan)
+    size = np.where(n > 0, np.floor(np.log2(np.where(n > 0, n, 1.0))).astype(str), "none")
+    level = t["region"].astype(str).str.len().astype(str)
+    t["stratum"] = t["industry"].astype(str) + "|" + level + "|" + size
+    conf = t["flag"].fillna("").astype(str).str.contains("c") & t["value"].isna()
+    t["coarse"] = t["industry"].astype(str) + "|" + level
+    pub = t[t["value"].notna() & (t["value"] > 0)]
+    want = t.loc[conf, "stratum"].value_counts()
+    have = pub["stratum"].value_counts()
+    # confidential cells of a stratum without published cells count at (industry, level)
+    orphan = want[~want.index.isin(have.index)]
+    coarse_of = t.drop_duplicates("stratum").set_index("stratum")["coarse"]
+    want_coarse = orphan.groupby(coarse_of.reindex(orphan.index).to_numpy()).sum()
+    have_coarse = pub["coarse"].value_counts()
+    weight = (pub["stratum"].map(want).fillna(0.0) / pub["stratum"].map(have)
+              + pub["coarse"].map(want_coarse).fillna(0.0) / pub["coarse"].map(have_coarse)
+              ).to_numpy(dtype=np.float64)
+    chosen: list[pd.DataFrame] = []
+    if n_like and weight.sum() > 0:
+        pick = rng.choice(len(pub), size=min(n_like, int((weight > 0).sum())), replace=False,
+                          p=weight / weight.sum())
+        like = pub.iloc[pick][keys]
+        chosen.append(like.assign(kind="like"))
+        whole = like[rng.random(len(like)) < p_series_hidden][["region", "industry"]]
+        series = pub[keys].merge(whole.drop_duplicates(), on=["region", "industry"])
+        chosen.append(series.assign(kind="series"))
+    taken = pd.concat(chosen).drop_duplicates(keys)[keys] if chosen else pub.iloc[:0][keys]
+    rest = pub[~pd.MultiIndex.from_frame(pub[keys]).isin(pd.MultiIndex.from_frame(taken))]
+    if n_random:
+        pick = rng.choice(len(rest), size=min(n_random, len(rest)), replace=False)
+        chosen.append(rest.iloc[pick][keys].assign(kind="random"))
+    hidden = pd.concat(chosen, ignore_index=True).drop_duplicates(keys)
+    ind_parent = industry_hierarchy.set_index("industry")["parent"]
+    regions = region_hierarchy if region_hierarchy is not None else nuts_region_hierarchy(
+        t["region"].astype(str).unique())
+    reg_parent = regions.set_index("region")["parent"]
+    t["ind_parent"] = t["industry"].map(ind_parent)
+    t["reg_parent"] = t["region"].map(reg_parent)
+    for _ in range(3):
+        extra = pd.concat([_complements(t, hidden, ["region", "year", "ind_parent"]),
+                           _complements(t, hidden, ["industry", "year", "reg_parent"])])
+        extra = extra.drop_duplicates(keys)
+        if extra.empty:
+            break
+        hidden = pd.concat([hidden, extra], ignore_index=True).drop_duplicates(keys)
+    return hidden.reset_index(drop=True)
+
+
+def _complements(t: pd.DataFrame, hidden: pd.DataFrame, family: list[str]) -> pd.DataFrame:
+    """Smallest positive published sibling of each hidden cell alone in its ``family``."""
+    keys = ["region", "industry", "year"]
+    mark = pd.MultiIndex.from_frame(t[keys]).isin(pd.MultiIndex.from_frame(hidden[keys]))
+    t = t.assign(unknown=t["value"].isna() | mark, hidden=mark)
+    t = t[t[family[-1]].notna()]
+    n_unknown = t.groupby(family)["unknown"].transform("sum")
+    alone = t[t["hidden"] & (n_unknown == 1)][family].drop_duplicates()
+    cand = t[~t["unknown"] & (t["value"] > 0)].merge(alone, on=family)
+    comp = cand.sort_values("value", kind="stable").drop_duplicates(family)
+    return comp[keys].assign(kind="complement")
+
+
+def holdout_run(obs: pd.DataFrame, hidden: pd.DataFrame, industry_hierarchy: pd.DataFrame,
+                region_hierarchy: pd.DataFrame | None = None,
+                methods: tuple[str, ...] = ("equal", "constrained"), *, seed: int = 0,
+                p_units_hidden: float = P_UNITS_HIDDEN,
+                p_wages_hidden: float = P_WAGES_HIDDEN) -> pd.DataFrame:
+    """Hide the employment of ``hidden`` (keys ``region, industry, year``) as if confidential
+    (its wages and local units too, with the given probabilities), estimate with each
+    method and return one row per hidden cell: keys, ``kind``, ``truth`` and per method
+    its estimate, ``<method>_lower``, ``<method>_upper`` and ``<method>_prior``."""
+    rng = np.random.default_rng(seed)
+    keys = ["region", "industry", "year"]
+    h = hidden.drop_duplicates(keys).reset_index(drop=True)
+    hide_units = rng.random(len(h)) < p_units_hidden
+    hide_wages = rng.random(len(h)) < p_wages_hidden
+    idx = pd.MultiIndex.from_frame(obs[keys])
+    emp, units, wages = (obs["measure"].isin(s).to_numpy() for s in (EMPLOYMENT, ESTABLISHMENTS, WAGES))
+    mask = emp & idx.isin(pd.MultiIndex.from_frame(h[keys]))
+    mask |= units & idx.isin(pd.MultiIndex.from_frame(h.loc[hide_units, keys]))
+    mask |= wages & idx.isin(pd.MultiIndex.from_frame(h.loc[hide_wages, keys]))
+    test = obs.copy()
+    test.loc[mask, "value"] = np.nan
+    test.loc[mask, "flag"] = "c"
+    truth = obs[emp].set_index(keys)["value"]
+    out = h.copy()
+    out["truth"] = truth.reindex(pd.MultiIndex.from_frame(h[keys])).to_numpy()
+    for name in methods:
+        est = estimate_missing(test, industry_hierarchy, region_hierarchy,
+                               method=name)  # type: ignore[arg-type]
+        est = est[emp].set_index(keys)
+        at = pd.MultiIndex.from_frame(h[keys])
+        out[name] = est["value"].reindex(at).to_numpy()
+        out[f"{name}_lower"] = est["lower"].reindex(at).to_numpy()
+        out[f"{name}_upper"] = est["upper"].reindex(at).to_numpy()
+        out[f"{name}_prior"] = est["prior"].reindex(at).to_numpy()
+    return out
+
+
+def holdout_summary(cells: pd.DataFrame, methods: tuple[str, ...] = ("equal", "constrained"),
+                    ) -> pd.DataFrame:
+    """Per method, on the same cells (positive truth, estimated by every method): number of
+    cells, median absolute percentage error, share within ±25%, share of truths inside the
+    range, median relative width of the range."""
+    ok = cells["truth"] > 0
+    for name in methods:
+        ok &= cells[name].notna()
+    c = cells[ok]
+    rows = []
+    for name in methods:
+        ape = (c[name] - c["truth"]).abs() / c["truth"]
+        inside = (c[f"{name}_lower"] <= c["truth"] * (1 + 1e-9) + 1e-9) & (
+            c["truth"] <= c[f"{name}_upper"] * (1 + 1e-9) + 1e-9)
+        width = (c[f"{name}_upper"] - c[f"{name}_lower"]) / c["truth"]
+        rows.append({"method": name, "cells": len(c), "mdape": float(ape.median()),
+                     "within_25": float((ape <= 0.25).mean()),
+                     "range_contains": float(inside.mean()),
+                     "range_width_median": float(width.median())})
+    return pd.DataFrame(rows)
