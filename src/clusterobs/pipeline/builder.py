@@ -90,6 +90,8 @@ def build(
         clock.step("base table")
         base = region_industry(con, m, max_year, ds)
         _write(con, "region_industry", base)
+        if ds.geography.clip:
+            con.execute("DELETE FROM geometries WHERE region NOT IN (SELECT region FROM region_industry)")
         totals = region_totals(base, ds, industry_parents(con, ds))
         _write(con, "region_totals", totals)
         engine = ibis.duckdb.from_connection(con)

@@ -107,6 +107,8 @@ class Geography:
     label: str = ""
     #: a regular expression of codes that are no region (e.g. NUTS extra-regio ``DEZZ``)
     exclude: str | None = None
+    #: keep only the boundaries of regions with data (a country's dataset on a Europe-wide map)
+    clip: bool = False
 
     @property
     def has_crosswalk(self) -> bool:
@@ -221,7 +223,7 @@ def from_dict(raw: dict[str, Any], where: str = "declaration", *, user: bool = F
         geography=Geography(kind=str(geo["kind"]), version=int(geo["version"]),
                             levels=tuple(int(x) for x in geo.get("levels", [2])),
                             file=geo.get("file"), path=geo.get("path"), label=str(geo.get("label", "")),
-                            exclude=geo.get("exclude")),
+                            exclude=geo.get("exclude"), clip=bool(geo.get("clip", False))),
         classification=str(raw["classification"]),
         sources=tuple(_source(s, where) for s in raw["sources"]),
         schemes=schemes, default_scheme=str(raw.get("default_scheme") or schemes[0]),

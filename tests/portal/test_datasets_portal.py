@@ -1,0 +1,61 @@
+"""Several datasets side by side in the portal and the API: the switch, the defaults each
+dataset declares, and a dataset without boundaries."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _datasets(built_datasets):  # type: ignore[no-untyped-def]
+    return built_datasets
+
+
+def test_the_api_lists_the_datasets(client: Client) -> None:
+    body = client.get("/api/v1/datasets").json()
+    ids = [d["id"] for d in body]
+    assert ids[:3] == ["europe", "gb-bres", "us-cbp"]
+    assert body[0]["default"] and body[2]["default_scheme"] == "uscmp"
+
+
+def test_every_endpoint_takes_the_dataset(client: Client) -> None:
+    gb = client.get("/api/v1/clusters", {"dataset": "gb-bres", "region": "UKI3", "year": 2021,
+                                         "category": "4", "limit": 5}).json()
+    assert gb["dataset"] == "gb-bres" and gb["scheme"] == "eu-clusters"
+    assert gb["items"][0]["region_name"] == "Inner London — West"  # NUTS 2016 name
+    us = client.get("/api/v1/clusters", {"dataset": "us-cbp", "region": "14460", "limit": 200}).json()
+    assert us["scheme"] == "uscmp" and {i["year"] for i in us["items"]} == {2019}
+    geo = client.get("/api/v1/geometries", {"dataset": "gb-bres", "level": 2}).json()
+    assert len(geo["features"]) == 40 and all(f["properties"]["region"].startswith("UK") for f in geo["features"])
+
+
+def test_pages_follow_the_chosen_dataset(client: Client) -> None:
+    page = client.get("/regions/UKI3/", {"dataset": "gb-bres"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Inner London" in html
+    assert "Office for National Statistics" in html  # the dataset's attribution in the footer
+    assert 'value="gb-bres" selected' in html  # the selector shows the choice
+    # remembered: the next page without ?dataset= still shows Great Britain
+    assert "Office for National Statistics" in client.get("/map/").content.decode()
+    back = client.get("/map/", {"dataset": "europe"}).content.decode()
+    assert "Eurostat" in back and "Office for National Statistics" not in back
+
+
+def test_a_dataset_without_boundaries_shows_the_table(client: Client) -> None:
+    html = client.get("/map/", {"dataset": "us-cbp"}).content.decode()
+    assert "No region boundaries are loaded" in html and 'id="map"' not in html
+    assert "Boston-Cambridge-Newton" in html  # the table lists the metros
+    region = client.get("/regions/14460/", {"dataset": "us-cbp"})
+    assert region.status_code == 200
+    trends = client.get("/trends/", {"dataset": "us-cbp"})
+    assert trends.status_code == 404 and "single year of data" in trends.content.decode()
+
+
+def test_unknown_dataset_is_a_400(client: Client) -> None:
+    response = client.get("/map/", {"dataset": "atlantis"})
+    assert response.status_code == 400 and "unknown dataset &#x27;atlantis&#x27;" in response.content.decode()
+    api = client.get("/api/v1/clusters", {"dataset": "atlantis"})
+    assert api.status_code == 400 and "unknown dataset 'atlantis'" in api.json()["detail"]
