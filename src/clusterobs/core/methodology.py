@@ -65,7 +65,11 @@ class Methodology:
         Half-width of the uniform relative perturbation of employment, for plain cells and
         for estimated, imputed or NUTS-converted cells.
     impute_missing:
-        Fill confidential cells by the published ECO splitting rule (ECO48, §5.2).
+        Fill confidential cells (§5.2).
+    estimation:
+        How: ``constrained`` (our default, §5.2b: priors from the cell's other years, its local
+        units and wages, balanced to the industry and NUTS trees within feasible ranges) or
+        ``equal`` (the published ECO splitting rule, ECO48).
     nuts_version, nuts_weight:
         Target NUTS version of the analysis and the crosswalk weight (§5.3, our default).
     seed:
@@ -90,6 +94,7 @@ class Methodology:
     confidence_noise: float = 0.05
     confidence_noise_flagged: float = 0.15
     impute_missing: bool = True
+    estimation: str = "constrained"
     nuts_version: int = 2016
     nuts_weight: str = "pop21"
     seed: int = 20160101
@@ -104,6 +109,7 @@ class Methodology:
         _choice("reference_area", self.reference_area, ("all",))
         _choice("population", self.population, ("non_missing", "positive"))
         _choice("panorama_levels", self.panorama_levels, ("H1", "H2", "H3"))
+        _choice("estimation", self.estimation, ("constrained", "equal"))
         _choice("nuts_weight", self.nuts_weight, ("pop21", "areaKm", "pop11", "artif_surf18", "bu_vol"))
         if not self.specialisation_lq > 0:
             raise MethodError(f"specialisation_lq must be > 0: got {self.specialisation_lq}")

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from clusterobs import __version__, config
-from clusterobs.core import confidence, imputation, indicators, industries, nuts, stars
+from clusterobs.core import confidence, estimation, imputation, indicators, industries, nuts, stars
 from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate
 from clusterobs.errors import StoreError
@@ -275,7 +275,9 @@ def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
     obs["imputed"] = False
     if m.impute_missing:
         hierarchy = imputation.sbs_industry_hierarchy(obs["industry"].unique())
-        obs = imputation.split_missing(obs, hierarchy)
+        cols = ["region", "industry", "year", "measure", "value", "flag"]
+        est = estimation.estimate_missing(obs[cols], hierarchy, method=m.estimation)
+        obs = obs.assign(value=est["value"].to_numpy(), imputed=est["imputed"].to_numpy())
     obs = obs[obs["value"].notna()]
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
     long = _harmonise(con, obs, ds, m)
