@@ -180,6 +180,12 @@ def setup() -> None:
                 scored = reader.has_table(con, "scoreboard_scores")
             if missing or not scored:
                 scoreboard_cmd(None, ds.id)
+    if config.mirror_dir() is not None:
+        from clusterobs.pipeline import editions as pipeline_editions
+
+        made = pipeline_editions.first_editions()
+        if made:
+            console.print(f"Panorama editions {', '.join(made)} built; {made[-1]} published")
     console.print(f"store {path} is ready")
     from django.core.management import call_command
 
@@ -327,13 +333,30 @@ def export_cmd(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    dev: Annotated[bool, typer.Option("--dev", help="Django's development server instead of gunicorn.")] = False,
+    workers: Annotated[int | None, typer.Option(help="gunicorn worker processes (default: 2 x cores + 1).")] = None,
 ) -> None:
-    """Serve the portal (development server; see docs/deploy.md for gunicorn)."""
+    """Serve the portal with gunicorn (deploy/gunicorn.conf.py); ``--dev`` for Django's runserver."""
+    import os
+    import sys
+
+    from django.conf import settings
     from django.core.management import call_command
 
     _django()
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("runserver", f"{host}:{port}", use_reloader=False)
+    if dev:
+        call_command("runserver", f"{host}:{port}", use_reloader=False)
+        return
+    if not settings.DEBUG:  # whitenoise serves the collected, pre-compressed files
+        call_command("obs_collectstatic")
+    conf = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
+    args = [sys.executable, "-m", "gunicorn", *(["-c", str(conf)] if conf.is_file() else []),
+            "--bind", f"{host}:{port}", *(["--workers", str(workers)] if workers else []),
+            "clusterobs.portal.wsgi:application"]
+    console.print(f"Serving on http://{host}:{port}/ with gunicorn (Ctrl-C stops)")
+    sys.stdout.flush()
+    os.execv(sys.executable, args)  # gunicorn takes over the process and its signals
 
 
 @app.command("manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

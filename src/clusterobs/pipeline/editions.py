@@ -112,7 +112,8 @@ def build_edition(
     Parameters
     ----------
     rebuild:
-        Run the full build (``pipeline.build`` with *max_year*) on a copy of *source*. With
+        Run the full build (``pipeline.build`` with *max_year*, which limits the main
+        dataset) on a copy of *source*. With
         False, *source* must already be built with the same methodology: its results are
         copied and cut at *max_year* (same stars; confidences drawn over the longer run).
     formats:
@@ -178,8 +179,9 @@ def _assemble(tmp: Path, report: EditionReport, clock: _Clock, plan: dict[str, P
     for i, (dataset, source) in enumerate(plan.items()):
         clock.step(f"store {dataset}")
         stores[dataset] = tmp / (editions.STORE if i == 0 else f"store-{dataset}.duckdb")
-        make_store(source, stores[dataset], m, max_year, rebuild, progress=clock.progress,
-                   dataset=dataset)
+        # "data up to max_year" is the main dataset's vintage; the others enter whole
+        make_store(source, stores[dataset], m, max_year if i == 0 else None, rebuild,
+                   progress=clock.progress, dataset=dataset)
     store = next(iter(stores.values()))
     with reader.connect(store) as con:
         manifest = base_manifest(con, report.name, rebuild)
@@ -366,6 +368,37 @@ def publish(name: str, root: Path | None = None) -> Path:
     tmp.write_text(name + "\n", encoding="utf-8")
     os.replace(tmp, pointer)
     return folder
+
+
+def first_editions(today: date | None = None, root: Path | None = None,
+                   progress: Progress | None = None) -> list[str]:
+    """The first two editions of a new installation, cut from the live results (seconds, not
+    a rebuild): the previous half-year without the main dataset's latest year, and this
+    half-year with everything; the latter is published. So a newcomer finds the Panorama,
+    its report and a real change log after ``make run``. Nothing is done when editions exist.
+    """
+    from clusterobs.sources import declarations
+
+    root = editions.root_dir(root)
+    if editions.names(root):
+        return []
+    default = declarations.default_id()
+    built = [d for d in declarations.all_datasets() if config.results_path(d).is_file()]
+    if default not in built:
+        raise StoreError(f"the default dataset {default} is not built: run `clusterobs build`")
+    with reader.connect(config.results_path(default)) as con:
+        years = editions.build_meta(con)["data_years"]
+    now = half_year(today)
+    year, half = int(now[:4]), now[-1]
+    previous = f"{year}-H1" if half == "2" else f"{year - 1}-H2"
+    others = [d for d in built if d != default]
+    made = []
+    for name, max_year in ((previous, years[-2] if len(years) > 1 else None), (now, None)):
+        build_edition(name, source=config.results_path(default), root=root, max_year=max_year,
+                      rebuild=False, datasets=others, progress=progress)
+        made.append(name)
+    publish(now, root)
+    return made
 
 
 @dataclass
