@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import ibis
@@ -276,7 +277,8 @@ def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
     if m.impute_missing:
         hierarchy = imputation.sbs_industry_hierarchy(obs["industry"].unique())
         cols = ["region", "industry", "year", "measure", "value", "flag"]
-        est = estimation.estimate_missing(obs[cols], hierarchy, method=m.estimation)
+        method: Literal["constrained", "equal"] = "equal" if m.estimation == "equal" else "constrained"
+        est = estimation.estimate_missing(obs[cols], hierarchy, method=method)
         obs = obs.assign(value=est["value"].to_numpy(), imputed=est["imputed"].to_numpy())
     obs = obs[obs["value"].notna()]
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))

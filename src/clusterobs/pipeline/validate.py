@@ -162,7 +162,8 @@ def _published_division_cells(path: Path, regions: str | None, year: int) -> pd.
     if regions:
         frame = frame[frame["region"].str.match(regions)]
     keep = [(r, i) not in uncertain for r, i in zip(frame["region"], frame["industry"], strict=True)]
-    return frame[keep]
+    out: pd.DataFrame = frame[keep]
+    return out
 
 
 def gb_vs_sbs(europe: Path, gb: Path, year: int = 2015) -> Correlation:

@@ -109,6 +109,14 @@ class Geography:
     exclude: str | None = None
     #: keep only the boundaries of regions with data (a country's dataset on a Europe-wide map)
     clip: bool = False
+    #: what each level is called (default: "NUTS n" for NUTS, "level n" otherwise)
+    level_names: dict[int, str] = field(default_factory=dict)
+
+    def level_name(self, level: int) -> str:
+        """The name of *level* in this geography, e.g. ``NUTS 2`` or ``metro area (CBSA)``."""
+        if level in self.level_names:
+            return self.level_names[level]
+        return f"NUTS {level}" if self.kind == "nuts" else f"level {level}"
 
     @property
     def has_crosswalk(self) -> bool:
@@ -223,7 +231,8 @@ def from_dict(raw: dict[str, Any], where: str = "declaration", *, user: bool = F
         geography=Geography(kind=str(geo["kind"]), version=int(geo["version"]),
                             levels=tuple(int(x) for x in geo.get("levels", [2])),
                             file=geo.get("file"), path=geo.get("path"), label=str(geo.get("label", "")),
-                            exclude=geo.get("exclude"), clip=bool(geo.get("clip", False))),
+                            exclude=geo.get("exclude"), clip=bool(geo.get("clip", False)),
+                            level_names={int(k): str(v) for k, v in (geo.get("level_names") or {}).items()}),
         classification=str(raw["classification"]),
         sources=tuple(_source(s, where) for s in raw["sources"]),
         schemes=schemes, default_scheme=str(raw.get("default_scheme") or schemes[0]),

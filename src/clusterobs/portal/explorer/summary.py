@@ -57,7 +57,7 @@ def region_summary(
     if special:
         best = max(special, key=lambda r: r["lq"])
         out.append(f"Its most specialised cluster is {best['category_name']}, with "
-                   f"{best['lq']:.1f} times the European share of employment.")
+                   f"{best['lq']:.1f} times the share of employment of all regions of the dataset.")
     grow = [r for r in rated if _ok(r.get("growth_5y"))]
     if grow:
         fast = max(grow, key=lambda r: r["growth_5y"])

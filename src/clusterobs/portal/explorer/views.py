@@ -19,7 +19,16 @@ from clusterobs.portal.showcases.services import cases_for_region
 from clusterobs.store import queries
 
 CODE = re.compile(r"^[A-Za-z0-9-]{1,12}$")
-LEVELS = [(0, "NUTS 0 (countries)"), (1, "NUTS 1"), (2, "NUTS 2")]
+def _levels(con: Any) -> list[tuple[int, str]]:
+    """The region levels of the served dataset that hold data, named as it declares them."""
+    from clusterobs.portal.editions import current_dataset
+    from clusterobs.sources import declarations
+    from clusterobs.store import editions as store_editions
+
+    geo = declarations.get(current_dataset()).geography
+    levels = store.memo(con, store_editions.dataset_meta).get("levels") or list(geo.levels)
+    return [(lv, geo.level_name(lv) + (" (countries)" if lv == 0 and geo.kind == "nuts" else ""))
+            for lv in levels]
 MAX_COMPARE = 10
 
 
@@ -31,7 +40,7 @@ def _options(con: Any, f: Filters) -> dict[str, Any]:
         "years": store.memo(con, queries.years, f.scheme),
         "categories": store.memo(con, queries.categories, f.scheme),
         "indicators": [(k, v[1]) for k, v in queries.INDICATORS.items()],
-        "levels": LEVELS,
+        "levels": _levels(con),
     }
 
 

@@ -61,3 +61,17 @@ def contact_email() -> str:
     from clusterobs.portal.contact import contact_email as address
 
     return address()
+
+
+@register.filter
+def level_name(level: Any) -> str:
+    """What region level *level* is called in the dataset being served (``NUTS 2``,
+    ``metro area (CBSA)``), from its declaration."""
+    from clusterobs.errors import ClusterObsError
+    from clusterobs.portal.editions import current_dataset
+    from clusterobs.sources import declarations
+
+    try:
+        return declarations.get(current_dataset()).geography.level_name(int(level))
+    except (ClusterObsError, TypeError, ValueError):
+        return f"level {level}"

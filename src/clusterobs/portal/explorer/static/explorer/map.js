@@ -10,7 +10,8 @@
   var geometries = {};
   var map = L.map(el, { zoomSnap: 0.25, minZoom: 2, maxZoom: 9, scrollWheelZoom: false, keyboard: true });
   map.attributionControl.setPrefix("Leaflet");
-  map.fitBounds([[35.5, -10.5], [70.5, 33.5]]);
+  var europe = L.latLngBounds([[35.5, -10.5], [70.5, 33.5]]);
+  map.fitBounds(europe);
 
   function readPanel() {
     var node = panel.querySelector("#map-data");
@@ -62,8 +63,12 @@
       if (state.layer) { map.removeLayer(state.layer); }
       state.layer = L.geoJSON(geo, {
         style: style, onEachFeature: onEach,
-        attribution: "© EuroGeographics for the administrative boundaries · Source: Eurostat"
+        attribution: el.dataset.attribution || ""
       }).addTo(map);
+      // a dataset inside Europe's frame (one country) is shown whole and large
+      var bounds = state.layer.getBounds();
+      if (!state.fitted && bounds.isValid() && europe.contains(bounds)) { map.fitBounds(bounds, { padding: [12, 12] }); }
+      state.fitted = true;
       state.layer.eachLayer(function (layer) {  // lets tests and assistive tools find a region's shape
         var path = layer.getElement && layer.getElement();
         if (path) { path.setAttribute("data-region", layer.feature.properties.region); }
