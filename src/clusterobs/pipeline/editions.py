@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from clusterobs import __version__, config
@@ -36,7 +35,8 @@ from clusterobs.pipeline import builder
 from clusterobs.pipeline.loader import Progress
 from clusterobs.reports import downloads, panorama
 from clusterobs.sources.fetch import sha256
-from clusterobs.store import editions, reader
+from clusterobs.store import editions, engine, reader
+from clusterobs.store.engine import Connection
 
 YEAR_TABLES = ("clusters", "ratings", "region_industry", "region_totals")
 
@@ -223,7 +223,7 @@ def make_store(source: Path, store: Path, m: Methodology, max_year: int | None, 
         store.with_name(store.name + ".lock").unlink(missing_ok=True)
     else:
         shutil.copyfile(source, store)
-    with duckdb.connect(str(store)) as con:
+    with engine.connect(store) as con:
         if not rebuild:
             from clusterobs.sources import declarations
 
@@ -239,7 +239,7 @@ def make_store(source: Path, store: Path, m: Methodology, max_year: int | None, 
         con.execute("CHECKPOINT")
 
 
-def _require_built(con: duckdb.DuckDBPyConnection, m: Methodology, source: Path) -> None:
+def _require_built(con: Connection, m: Methodology, source: Path) -> None:
     rows = con.execute("SELECT fingerprint FROM build_info").fetchall() if reader.has_table(
         con, "build_info") else []
     if not rows or rows[0][0] != m.fingerprint:
@@ -247,7 +247,7 @@ def _require_built(con: duckdb.DuckDBPyConnection, m: Methodology, source: Path)
                          "build the edition with rebuild (the default)")
 
 
-def base_manifest(con: duckdb.DuckDBPyConnection, name: str, rebuild: bool) -> dict[str, Any]:
+def base_manifest(con: Connection, name: str, rebuild: bool) -> dict[str, Any]:
     meta = editions.build_meta(con)
     return {
         "name": name, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -337,7 +337,7 @@ def _readme(m: dict[str, Any]) -> str:
             f"(data years {m['data_years'][0]}-{m['max_data_year']}), one file per scheme and "
             f"rating method (columns: docs/cli.md, `clusterobs export`).\n"
             f"Methodology fingerprint {m['fingerprint']}; code version {m['code_version']}.\n"
-            f"{panorama.ATTRIBUTION['eurostat']}. Categories of eu-clusters: "
+            f"{panorama.ATTRIBUTION['eurostat']}. Categories of {panorama.SCHEME}: "
             f"{panorama.ATTRIBUTION['uscmp']}; {panorama.ATTRIBUTION['uscmp_cite']}\n")
 
 

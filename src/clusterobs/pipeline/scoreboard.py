@@ -14,19 +14,21 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from clusterobs.core import scoreboard as sb
 from clusterobs.errors import StoreError
+from clusterobs.sources import declarations
 from clusterobs.sources import indicators as src
+from clusterobs.store.engine import Connection, write_table
 
 #: EU-28 member states (the REC scope, methodology §8); codes as in NUTS (EL, UK).
 EU28 = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
         "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "UK")  # fmt: skip
-#: SBS business economy: sections B-N excluding K, plus S95 (as pipeline.build).
-TOTAL_INDUSTRIES = ("B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N", "S95")
+_SCOREBOARD = next(d for d in declarations.builtin().values() if d.scoreboard)
+#: the business economy as the scoreboard's dataset declares it (SBS: B-N excluding K, plus S95)
+TOTAL_INDUSTRIES = _SCOREBOARD.total_industries
 #: High-tech and medium-high-tech manufacturing (C20, C21, C26-C30) and the knowledge-intensive
 #: services inside the SBS scope (H50, H51, J58-J63, M69-M75, N78, N80): Eurostat's
 #: "high-tech aggregation by NACE Rev.2" (htec_esms, Annex 3).
@@ -35,13 +37,13 @@ KNOWLEDGE_DIVISIONS = ("C20", "C21", "C26", "C27", "C28", "C29", "C30", "H50", "
                        "M74", "M75", "N78", "N80")  # fmt: skip
 GROWTH_YEARS = 3
 COVERAGE_SHARE = 0.9  # scoreboard year: latest SBS year with >= 90% of the best NUTS-2 coverage
-SBS_SOURCE = "store: region_industry (Eurostat sbs_r_nuts06_r2)"
+SBS_SOURCE = f"store: region_industry ({', '.join(_SCOREBOARD.source_ids)})"
 _POPULATION = {"source": "eurostat_regional_indicators_2007_2018/nuts2_indicators_long.csv.gz",
                "reader": "tgs_long", "args": {"variable": "region_population"},
                "nuts_version": "2016"}  # fmt: skip
 
 
-def scoreboard_year(con: duckdb.DuckDBPyConnection) -> int:
+def scoreboard_year(con: Connection) -> int:
     """Latest year whose NUTS-2 business-economy employment covers >= 90% of the best year."""
     n = con.execute(
         """SELECT year, count(employment_total) AS n FROM region_totals
@@ -52,7 +54,7 @@ def scoreboard_year(con: duckdb.DuckDBPyConnection) -> int:
     return int(n.loc[n["n"] >= COVERAGE_SHARE * n["n"].max(), "year"].max())
 
 
-def sbs_indicators(con: duckdb.DuckDBPyConnection, population: pd.DataFrame) -> pd.DataFrame:
+def sbs_indicators(con: Connection, population: pd.DataFrame) -> pd.DataFrame:
     """Employment and local-unit growth, local-unit density, knowledge share, wage level.
 
     Totals only where every business-economy section has a value (no partial sums).
@@ -95,7 +97,7 @@ def sbs_indicators(con: duckdb.DuckDBPyConnection, population: pd.DataFrame) -> 
     return long.replace([np.inf, -np.inf], np.nan).dropna(subset=["value"])
 
 
-def read_values(con: duckdb.DuckDBPyConnection, mirror: Path,
+def read_values(con: Connection, mirror: Path,
                 catalogue: src.Catalogue) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
     """All catalogue indicators as ``region, indicator, year, value, source`` (NUTS 2016).
 
@@ -121,7 +123,7 @@ def read_values(con: duckdb.DuckDBPyConnection, mirror: Path,
     return values[["region", "indicator", "year", "value", "source"]], messages
 
 
-def scored_regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def scored_regions(con: Connection) -> pd.DataFrame:
     """NUTS 2016 level-2 regions of the EU-28 (no extra-regio codes): ``region, level, eu``."""
     r = con.execute(
         """SELECT region, level, country FROM regions WHERE nuts_version = 2016 AND level = 2
@@ -130,7 +132,7 @@ def scored_regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return r.assign(eu=True)[["region", "level", "eu"]]
 
 
-def peer_inputs(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, regions: pd.DataFrame,
+def peer_inputs(con: Connection, values: pd.DataFrame, regions: pd.DataFrame,
                 year: int) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Peer features (GDP per inhabitant PPS, log density pop21/areaKm) and eu-clusters shares."""
     ids = list(regions["region"])
@@ -144,8 +146,8 @@ def peer_inputs(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, regions: p
     features = features.join(dens, how="left")
     shares = con.execute(
         """SELECT region, category, employment / sum(employment) OVER (PARTITION BY region) AS s
-           FROM clusters WHERE scheme = 'eu-clusters' AND level = 2 AND year = ?
-             AND employment IS NOT NULL""", [year]).df()  # fmt: skip
+           FROM clusters WHERE scheme = ? AND level = 2 AND year = ?
+             AND employment IS NOT NULL""", [declarations.default_scheme(), year]).df()  # fmt: skip
     portfolio = shares.pivot_table(index="region", columns="category", values="s", aggfunc="sum")
     return features, portfolio
 
@@ -173,16 +175,12 @@ def _coverage(result: sb.ScoreboardResult, catalogue: src.Catalogue,
     return out
 
 
-def _write(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> int:
-    con.register("_frame", df)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
-    return len(df)
+def _write(con: Connection, name: str, df: pd.DataFrame) -> int:
+    """Create or replace scoreboard table *name* (its declared schema, sorted by its key)."""
+    return write_table(con, name, df)
 
 
-def build_scoreboard(con: duckdb.DuckDBPyConnection, mirror: Path,
+def build_scoreboard(con: Connection, mirror: Path,
                      year: int | None = None,
                      method: sb.ScoreboardMethod | None = None) -> dict[str, int]:  # fmt: skip
     """Compute the Regional Ecosystem Scoreboard into the store (methodology §8).

@@ -104,11 +104,16 @@ def national_shares(state: pd.DataFrame, traded: list[str]) -> pd.DataFrame:
 
 def eurostat_derived(store: Path | None = None) -> list[Agreement]:
     """Compare the engine's manufacturing shares and 1-year growth with V94310 and V91290."""
+    from clusterobs.sources import declarations
+
+    # the default dataset's sources that publish V94310 and V91290 (the old SBS layout)
+    sources = [s.id for s in declarations.get(declarations.default_id()).sources
+               if {"manufacturing_share_pct", "employment_growth_pct"} <= set(s.measure_map().values())]
     with reader.connect(store or config.store_path()) as con:
         obs = con.execute(
             """SELECT region, industry, year::INTEGER AS year, measure, value FROM observations
-               WHERE dataset = 'sbs_r_nuts06_r2' AND value IS NOT NULL AND measure IN
-               ('employment', 'manufacturing_share_pct', 'employment_growth_pct')""").df()
+               WHERE dataset IN (SELECT unnest(?)) AND value IS NOT NULL AND measure IN
+               ('employment', 'manufacturing_share_pct', 'employment_growth_pct')""", [sources]).df()
     return _compare_derived(obs)
 
 

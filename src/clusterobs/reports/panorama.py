@@ -15,15 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import jinja2
 import pandas as pd
 
 from clusterobs.core import changes as core_changes
 from clusterobs.reports import maps
+from clusterobs.sources import declarations
 from clusterobs.store import editions, reader
+from clusterobs.store.engine import Connection
 
-SCHEME, METHOD, LEVEL = "eu-clusters", "eco-classic", 2
+#: the edition report speaks of the default dataset's default scheme (its declaration)
+SCHEME, METHOD, LEVEL = declarations.default_scheme(), "eco-classic", 2
 COUNT_BINS = [(0, 0, "0", "#f4f7fb"), (1, 2, "1-2", "#c6dbef"), (3, 5, "3-5", "#6baed6"),
               (6, 9, "6-9", "#2171b5"), (10, 999, "10 or more", "#08306b")]
 STAR_BINS = [(0, 0, "0 stars", "#f4f7fb"), (1, 1, "1 star", "#fdd49e"), (2, 2, "2 stars", "#fc8d59"),
@@ -103,7 +105,7 @@ def _uri(data: bytes, fmt: str) -> str:
     return f"data:{media};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def context(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
+def context(con: Connection, manifest: dict[str, Any],
             log: pd.DataFrame | None) -> dict[str, Any]:
     """Everything the template shows, as plain values and image data URIs."""
     started = time.perf_counter()
@@ -127,7 +129,7 @@ def context(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
     return ctx
 
 
-def key_facts(con: duckdb.DuckDBPyConnection, eu: pd.DataFrame, year: int) -> dict[str, Any]:
+def key_facts(con: Connection, eu: pd.DataFrame, year: int) -> dict[str, Any]:
     """Headline numbers of the eu-clusters eco-classic ratings of NUTS-2 regions."""
     total = con.execute("SELECT sum(employment_total) FROM region_totals WHERE year = ? AND level = ?",
                         [year, LEVEL]).fetchall()[0][0]
@@ -186,7 +188,7 @@ def category_cards(canvas: maps.Canvas, frame: pd.DataFrame, top: int = 3) -> li
     return sorted(cards, key=lambda c: str(c["name"]))
 
 
-def entrepreneurship(con: duckdb.DuckDBPyConnection, canvas: maps.Canvas, eu: pd.DataFrame,
+def entrepreneurship(con: Connection, canvas: maps.Canvas, eu: pd.DataFrame,
                      year: int, names: dict[str, str]) -> dict[str, Any]:
     """Establishment growth: regional map, categories and the fastest-growing rated clusters."""
     totals = con.execute(

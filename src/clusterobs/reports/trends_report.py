@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import jinja2
 import matplotlib
 
@@ -37,9 +36,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from clusterobs.reports import maps
+from clusterobs.sources import declarations
 from clusterobs.store import editions, queries, reader, trends_queries
+from clusterobs.store.engine import Connection
 
-SCHEME, LEVEL, NETWORK_EDGES = "eu-clusters", 2, 60
+#: the default dataset's default scheme (its declaration)
+SCHEME, LEVEL, NETWORK_EDGES = declarations.default_scheme(), 2, 60
 ATTRIBUTION = {
     "eurostat": "Source: Eurostat",
     "boundaries": "© EuroGeographics for the administrative boundaries",
@@ -50,7 +52,7 @@ EFFECT_BINS = [(-9e9, -0.05, "below -5%", "#b2182b"), (-0.05, -0.01, "-5% to -1%
                (-0.01, 0.01, "-1% to +1%", "#f7f7f7"), (0.01, 0.05, "+1% to +5%", "#67a9cf"),
                (0.05, 9e9, "above +5%", "#2166ac")]
 _lock = threading.Lock()
-Con = duckdb.DuckDBPyConnection
+Con = Connection
 
 
 def period(con: Con, scheme: str = SCHEME) -> tuple[int, int]:
@@ -230,7 +232,7 @@ def context(con: Con) -> dict[str, Any]:
     return {
         "start": start, "end": end, "attribution": ATTRIBUTION, "edges_n": NETWORK_EDGES,
         "growth": growth.to_dict("records"), "emerging": emerging.to_dict("records"),
-        "growth_chart": growth_bars(growth, f"eu-clusters categories, {start}-{end}"),
+        "growth_chart": growth_bars(growth, f"{SCHEME} categories, {start}-{end}"),
         "emerging_chart": growth_bars(emerging, f"Emerging industries, {start}-{end}"),
         "by_category": by_cat.to_dict("records"), "effect_map": effect_map(con, effects),
         "winners": ranked.tail(10).iloc[::-1].to_dict("records"), "losers": ranked.head(10).to_dict("records"),

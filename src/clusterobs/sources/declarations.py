@@ -20,6 +20,7 @@ Every later step (load, build, portal) reads the declaration, never a literal
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -289,6 +290,15 @@ def builtin() -> dict[str, Dataset]:
             ds = from_dict(_read_yaml(entry.read_text("utf-8"), entry.name), entry.name)
             out[ds.id] = ds
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def default_scheme() -> str:
+    """The default scheme of the built-in default dataset (what Europe-wide features such as
+    the scoreboard, the stress test and the meeting space speak in)."""
+    known = builtin()
+    main = next((d for d in known.values() if d.default), next(iter(known.values())))
+    return main.default_scheme
 
 
 def user_dir() -> Path:

@@ -13,8 +13,9 @@ import numpy as np
 
 from clusterobs.core import matchmaking as mm
 from clusterobs.portal import store
+from clusterobs.sources import declarations
 
-SCHEME = "eu-clusters"
+SCHEME = declarations.default_scheme()
 METHOD = "panorama"
 YEAR = 2014  # the most complete year of the Eurostat series
 

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from clusterobs.sources import declarations
+
 LEVELS = {"regional": "Regional", "national": "National", "EU": "EU level", "other": "Other"}
 
 POLICY_TYPES = {
@@ -60,7 +62,7 @@ _INSTRUMENT_RULES: dict[str, str] = {
 }
 
 # cluster categories (scheme eu-clusters) and emerging industries (scheme emerging) of the store
-CATEGORY_SCHEME = "eu-clusters"
+CATEGORY_SCHEME = declarations.default_scheme()
 EMERGING_SCHEME = "emerging"
 _THEME_RULES: list[tuple[str, list[str], list[str]]] = [
     (r"aero|aviation|aircraft|space|defen[cs]e", ["1"], []),

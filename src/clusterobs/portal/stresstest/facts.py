@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from clusterobs.core.stresstest import STRONG_STARS, DimensionFact, RegionFacts
 from clusterobs.errors import StoreError
-from clusterobs.store import queries, reader, scoreboard_queries
+from clusterobs.sources import declarations
+from clusterobs.store import engine, queries, reader, scoreboard_queries
+from clusterobs.store.engine import Connection
 
 MAX_LEVEL = 2  # regions offered: countries, NUTS 1 and NUTS 2
 
 
-def region_choices(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def region_choices(con: Connection) -> list[dict[str, Any]]:
     """Regions with results at NUTS levels 0-2: code, name, level, country."""
     return [r for r in queries.regions(con) if int(r["level"]) <= MAX_LEVEL]
 
 
-def _ratings(con: duckdb.DuckDBPyConnection, scheme: str, region: str
+def _ratings(con: Connection, scheme: str, region: str
              ) -> tuple[int | None, int, tuple[tuple[str, int], ...]]:  # fmt: skip
     """(latest year with ratings of the region, categories rated, those with >= 2 stars)."""
     try:
@@ -39,14 +39,14 @@ def _ratings(con: duckdb.DuckDBPyConnection, scheme: str, region: str
     return year, len(latest), tuple((str(r.category_name), int(r.stars)) for r in strong.itertuples())
 
 
-def _scoreboard(con: duckdb.DuckDBPyConnection, region: str
+def _scoreboard(con: Connection, region: str
                 ) -> tuple[str | None, int | None, dict[str, DimensionFact] | None]:  # fmt: skip
     """The scoreboard dimensions of the region, else of its nearest parent (NUTS-1 BE, DE, UK)."""
     code = region
     while len(code) >= 2:
         try:
             prof = scoreboard_queries.region_profile(con, code)
-        except (StoreError, duckdb.Error):
+        except (StoreError, engine.Error):
             code = code[:-1]
             continue
         dims = {str(d["dimension"]): DimensionFact(
@@ -59,9 +59,9 @@ def _scoreboard(con: duckdb.DuckDBPyConnection, region: str
     return None, None, None
 
 
-def region_facts(con: duckdb.DuckDBPyConnection, region: str, name: str) -> RegionFacts:
+def region_facts(con: Connection, region: str, name: str) -> RegionFacts:
     """Latest eco-classic ratings (eu-clusters, emerging) and the §8 scoreboard of *region*."""
-    cy, cn, cs = _ratings(con, "eu-clusters", region)
+    cy, cn, cs = _ratings(con, declarations.default_scheme(), region)
     ey, en, es = _ratings(con, "emerging", region)
     sb_region, sb_year, dims = _scoreboard(con, region)
     return RegionFacts(region, name or region, cy, cn, cs, ey, en, es, sb_region, sb_year, dims)
