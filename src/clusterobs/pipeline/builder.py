@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -39,6 +38,7 @@ from clusterobs.pipeline.trends import build_trends
 from clusterobs.sources import declarations
 from clusterobs.sources.declarations import UNCERTAIN_MEANINGS, Dataset
 from clusterobs.sources.schemes import dataset_schemes
+from clusterobs.store.engine import Connection, check_table, ibis_backend, write_table
 from clusterobs.store.writer import StoreWriter
 
 MEASURES = ("employment", "establishments", "wages")
@@ -95,7 +95,7 @@ def build(
             con.execute("DELETE FROM geometries WHERE region NOT IN (SELECT region FROM region_industry)")
         totals = region_totals(base, ds, industry_parents(con, ds))
         _write(con, "region_totals", totals)
-        engine = ibis.duckdb.from_connection(con)
+        engine = ibis_backend(con)
         for table in ("clusters", "ratings"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         clock.step("indicators")
@@ -123,7 +123,7 @@ def build(
     return report
 
 
-def break_years(con: duckdb.DuckDBPyConnection, ds: Dataset) -> list[int]:
+def break_years(con: Connection, ds: Dataset) -> list[int]:
     """First data year of every source declared as starting a new series (``break_before``),
     when an earlier source has data before it (methodology §5.2c)."""
     out = []
@@ -139,7 +139,7 @@ def break_years(con: duckdb.DuckDBPyConnection, ds: Dataset) -> list[int]:
     return sorted(set(out))
 
 
-def _cut_growth_at_breaks(con: duckdb.DuckDBPyConnection, breaks: list[int]) -> None:
+def _cut_growth_at_breaks(con: Connection, breaks: list[int]) -> None:
     """No growth rate compares two years on either side of a series break."""
     for b in breaks:
         con.execute("""UPDATE clusters SET growth_1y = NULL, establishment_growth_1y = NULL
@@ -175,7 +175,7 @@ def methodology_for(ds: Dataset, m: Methodology) -> Methodology:
 _REFERENCE = ("industries", "nuts_crosswalk", "provenance")
 
 
-def seed(con: duckdb.DuckDBPyConnection, source: Path, ds: Dataset) -> None:
+def seed(con: Connection, source: Path, ds: Dataset) -> None:
     """Copy *ds*'s observations, geography and the classifications from the loaded store."""
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     try:
@@ -209,7 +209,7 @@ class _Clock:
         self.report.seconds["total"] = time.perf_counter() - self.start
 
 
-def _require_loaded(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
+def _require_loaded(con: Connection, ds: Dataset) -> None:
     row = con.execute("SELECT count(*) FROM observations WHERE dataset IN (SELECT unnest(?))",
                       [ds.source_ids]).fetchone()
     if not row or not row[0]:
@@ -217,7 +217,7 @@ def _require_loaded(con: duckdb.DuckDBPyConnection, ds: Dataset) -> None:
                          f"({', '.join(ds.source_ids)}): run `clusterobs data load {ds.id}` first")
 
 
-def _observations(con: duckdb.DuckDBPyConnection, ds: Dataset, max_year: int | None) -> pd.DataFrame:
+def _observations(con: Connection, ds: Dataset, max_year: int | None) -> pd.DataFrame:
     """The dataset's employment, establishments and wages, scaled to their declared units."""
     obs = con.execute(
         """SELECT dataset AS source, region, industry, year::INTEGER AS year, measure, value, flag
@@ -243,7 +243,7 @@ def _uncertain_letters(ds: Dataset) -> str:
     return "".join(sorted(letters | {"i"}))
 
 
-def _harmonise(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame, ds: Dataset,
+def _harmonise(con: Connection, obs: pd.DataFrame, ds: Dataset,
                m: Methodology) -> pd.DataFrame:
     """Each source's NUTS codes converted to the geography's version (§5.3)."""
     cols = ["region", "industry", "year", "measure", "value", "flag"]
@@ -268,7 +268,7 @@ def _harmonise(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame, ds: Dataset,
     return pd.concat(parts, ignore_index=True)
 
 
-def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
+def region_industry(con: Connection, m: Methodology,
                     max_year: int | None = None, ds: Dataset | None = None) -> pd.DataFrame:
     """Employment, establishments and wages per region (geography version) x industry x year."""
     ds = ds or declarations.get(declarations.default_id())
@@ -279,7 +279,17 @@ def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
         cols = ["region", "industry", "year", "measure", "value", "flag"]
         method: Literal["constrained", "equal"] = "equal" if m.estimation == "equal" else "constrained"
         est = estimation.estimate_missing(obs[cols], hierarchy, method=method)
-        obs = obs.assign(value=est["value"].to_numpy(), imputed=est["imputed"].to_numpy())
+        # only what the source withheld is estimated: a cell it does not publish at all (a
+        # country missing a whole year) stays missing, never an extrapolation shown as data
+        letters = "".join({c for src in ds.sources for c in src.flag_letters("confidential")})
+        withheld = obs["flag"].fillna("").str.contains(f"[{letters}]", regex=True).to_numpy() \
+            if letters else np.zeros(len(obs), dtype=bool)
+        # nor is a region-year that the source publishes nothing for (France 2008: every cell
+        # 'u' or 'cu'): an estimate needs published values around it
+        published = obs["value"].notna().groupby([obs["region"], obs["year"], obs["measure"]]).transform("any")
+        filled = est["imputed"].to_numpy(dtype=bool) & withheld & published.to_numpy(dtype=bool)
+        value = np.where(filled | ~est["imputed"].to_numpy(dtype=bool), est["value"].to_numpy(), np.nan)
+        obs = obs.assign(value=value, imputed=filled)
     obs = obs[obs["value"].notna()]
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
     long = _harmonise(con, obs, ds, m)
@@ -309,7 +319,7 @@ def region_industry(con: duckdb.DuckDBPyConnection, m: Methodology,
     return wide[cols].sort_values(["region", "industry", "year"]).reset_index(drop=True)
 
 
-def industry_parents(con: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, str | None]:
+def industry_parents(con: Connection, ds: Dataset) -> dict[str, str | None]:
     """Industry code -> parent code in the dataset's classification (plus its declared codes)."""
     rows = con.execute("SELECT code, parent FROM industries WHERE classification = ?",
                        [ds.classification]).fetchall()
@@ -320,7 +330,7 @@ def industry_parents(con: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, s
     return parents
 
 
-def _with_parents(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+def _with_parents(con: Connection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     """Parent industry levels the sources do not publish, summed from their children."""
     parents = industry_parents(con, ds)
     if not parents or not ds.derive_levels:
@@ -360,7 +370,7 @@ def stacked_mapping(schemes: dict[str, Scheme]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[["scheme", "industry", "category", "weight", "traded"]]
 
 
-def _build_indicators(con: duckdb.DuckDBPyConnection, engine: ibis.BaseBackend,
+def _build_indicators(con: Connection, engine: ibis.BaseBackend,
                       schemes: dict[str, Scheme], m: Methodology) -> None:
     """One pass over every scheme: aggregation and indicators into table ``clusters``."""
     _write(con, "_mapping", stacked_mapping(schemes), temp=True)
@@ -374,9 +384,10 @@ def _build_indicators(con: duckdb.DuckDBPyConnection, engine: ibis.BaseBackend,
     ind = ind.mutate(lq_traded=ibis.ifelse(ind.scheme.isin(with_traded), ind.lq_traded, ibis.null()))
     con.execute(f"CREATE OR REPLACE TABLE clusters AS "
                 f"{ibis.to_sql(ind.drop('employment_total', 'wages_total'), dialect='duckdb')}")
+    check_table(con, "clusters")
 
 
-def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def _exists(con: Connection, name: str) -> bool:
     row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                       [name]).fetchone()
     return bool(row and row[0])
@@ -392,7 +403,7 @@ _NUMERIC = ["level", "year", "employment", "establishments", "lq", "share_region
             "wage_per_employee", "uncertain_share", "traded"]
 
 
-def _rate(con: duckdb.DuckDBPyConnection, t: ibis.Table, m: Methodology,
+def _rate(con: Connection, t: ibis.Table, m: Methodology,
           traded_schemes: list[str]) -> None:
     """Rate every scheme's clusters by every method, with confidence, into ``ratings``.
 
@@ -403,9 +414,10 @@ def _rate(con: duckdb.DuckDBPyConnection, t: ibis.Table, m: Methodology,
     _rate_pass(con, stars.eco_and_panorama(t, m), ["eco-classic", "panorama"], m)
     scoped = t.filter(t.scheme.isin(traded_schemes))
     _rate_pass(con, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []), ["uscmp-strong"], m)
+    check_table(con, "ratings")
 
 
-def _rate_pass(con: duckdb.DuckDBPyConnection, rated: ibis.Table, methods: list[str],
+def _rate_pass(con: Connection, rated: ibis.Table, methods: list[str],
                m: Methodology) -> None:
     """Fetch one rated table as Arrow, add each method's confidence, insert its rows."""
     wanted = {c for method in methods for c in (METHOD_COLUMNS[method][0], *METHOD_COLUMNS[method][1])}
@@ -436,15 +448,12 @@ def _rate_pass(con: duckdb.DuckDBPyConnection, rated: ibis.Table, methods: list[
             con.unregister("_arrow")
 
 
-def _write(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, temp: bool = False) -> None:
-    con.register("_frame", df)
-    try:
-        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
+def _write(con: Connection, name: str, df: pd.DataFrame, temp: bool = False) -> None:
+    """Create or replace table *name* (its declared schema, sorted by its key)."""
+    write_table(con, name, df, temp=temp)
 
 
-def _write_schemes(con: duckdb.DuckDBPyConnection, schemes: dict[str, Scheme]) -> None:
+def _write_schemes(con: Connection, schemes: dict[str, Scheme]) -> None:
     meta = pd.DataFrame([{"scheme": s.id, "version": s.version, "title": s.title,
                           "classification": s.classification, "partitioning": s.partitioning}
                          for s in schemes.values()])
@@ -456,7 +465,7 @@ def _write_schemes(con: duckdb.DuckDBPyConnection, schemes: dict[str, Scheme]) -
     _write(con, "scheme_weights", weights[["scheme", "industry", "category", "weight"]])
 
 
-def _write_build_info(con: duckdb.DuckDBPyConnection, m: Methodology, report: BuildReport,
+def _write_build_info(con: Connection, m: Methodology, report: BuildReport,
                       ds: Dataset, levels: list[int], breaks: list[int]) -> None:
     meta = ds.summary()
     meta["levels"] = levels  # the levels that hold data (the portal's default is the finest)

@@ -18,10 +18,12 @@ def scoreboard_store(built_store: Path) -> Path:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def insights_store(scoreboard_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Point the portal at the scoreboard store (and a private var folder for reports)."""
+def insights_store(scoreboard_store: Path, loaded_store: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point the portal at the scoreboard store (the default dataset's results next to the
+    loaded store) and a private var folder for reports."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("CLUSTEROBS_STORE", str(scoreboard_store))
+    patch.setenv("CLUSTEROBS_STORE", str(loaded_store))
     patch.setenv("CLUSTEROBS_VAR", str(tmp_path_factory.mktemp("var")))
     yield scoreboard_store
     patch.undo()
