@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import httpx
 import pandas as pd
 
@@ -28,6 +27,7 @@ from clusterobs.sources import (
 from clusterobs.sources import fetch as fetching
 from clusterobs.sources.codes import Normaliser, isic_to_nace
 from clusterobs.store import reader
+from clusterobs.store.engine import Connection, write_table
 from clusterobs.store.writer import StoreWriter
 
 Progress = Callable[[str], None]
@@ -138,8 +138,8 @@ def load(
     return report
 
 
-def _load_one(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
-    loaders: dict[str, Callable[[duckdb.DuckDBPyConnection, catalog.Dataset, Path], int]] = {
+def _load_one(con: Connection, ds: catalog.Dataset, path: Path) -> int:
+    loaders: dict[str, Callable[[Connection, catalog.Dataset, Path], int]] = {
         "eurostat_tsv": _load_eurostat,
         "sdmx_csv": _load_eurostat,
         "nuts_names": _load_names,
@@ -160,7 +160,7 @@ def _declared(source_id: str) -> tuple[declarations.Dataset, declarations.Source
     return owner, owner.source(source_id)
 
 
-def _load_eurostat(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_eurostat(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     """A Eurostat TSV or SDMX-CSV source, read as its declaration says (dimensions, measures)."""
     owner, src = _declared(ds.id)
     if path.name.endswith((".csv", ".csv.gz")):
@@ -198,7 +198,7 @@ def _load_eurostat(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Pa
     return int(row[0])
 
 
-def normaliser(con: duckdb.DuckDBPyConnection, owner: declarations.Dataset,
+def normaliser(con: Connection, owner: declarations.Dataset,
                src: declarations.Source) -> Normaliser:
     """The industry-code reader of a table source, from the loaded classifications."""
     kind = src.industry_codes or {"NACE_R2": "nace-r2", "NAICS2017": "naics-2017"}.get(
@@ -219,7 +219,7 @@ def normaliser(con: duckdb.DuckDBPyConnection, owner: declarations.Dataset,
                       extra=frozenset([*owner.total_industries, *(src.total_code or "").split()]))
 
 
-def _geography_codes(con: duckdb.DuckDBPyConnection, owner: declarations.Dataset) -> set[str] | None:
+def _geography_codes(con: Connection, owner: declarations.Dataset) -> set[str] | None:
     """Region codes a table source may use: its geography's (None: any, for a plain table)."""
     key = geography_key(owner)
     rows = con.execute("SELECT region FROM regions WHERE geography = ? AND nuts_version = ?",
@@ -232,7 +232,7 @@ def geography_key(owner: declarations.Dataset) -> str:
     return f"user:{owner.id}" if owner.geography.kind == "user" else owner.geography.kind
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_table(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     """A long table (BRES, CBP, a user's own table) through :mod:`clusterobs.sources.generic`."""
     owner, src = _declared(ds.id)
     frame = generic.read_table(path, src, normaliser(con, owner, src), _geography_codes(con, owner))
@@ -243,7 +243,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path)
     return insert_observations(con, owner, src, frame)
 
 
-def insert_observations(con: duckdb.DuckDBPyConnection, owner: declarations.Dataset,
+def insert_observations(con: Connection, owner: declarations.Dataset,
                         src: declarations.Source, frame: pd.DataFrame) -> int:
     """Replace source *src*'s observations by *frame* (long form of :mod:`generic`)."""
     frame = frame.assign(dataset=src.id, nuts_version=src.nuts_version,
@@ -253,26 +253,19 @@ def insert_observations(con: duckdb.DuckDBPyConnection, owner: declarations.Data
     return replace(con, "observations", frame[cols], "WHERE dataset = '" + src.id.replace("'", "''") + "'")
 
 
-def _load_cbsa(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_cbsa(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     version = next((d.geography.version for d in declarations.all_datasets().values()
                     if d.geography.kind == "cbsa"), 2019)
     df = geography.cbsa_regions(path, version).assign(geography="cbsa")
     return replace(con, "regions", df, "WHERE geography = 'cbsa'")
 
 
-def replace(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, where: str = "") -> int:
+def replace(con: Connection, table: str, df: pd.DataFrame, where: str = "") -> int:
     """Delete the rows of *table* that *where* selects (all without it), insert *df*."""
-    con.execute(f"DELETE FROM {table} {where}")
-    cols = ", ".join(f'"{c}"' for c in df.columns)
-    con.register("_incoming", df)
-    try:
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
-    finally:
-        con.unregister("_incoming")
-    return len(df)
+    return write_table(con, table, df, where=where.strip().removeprefix("WHERE").strip())
 
 
-def _load_names(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_names(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     df = gisco.read_nuts_names(path)
     df = df.assign(name=df["name_latn"].replace("", None).fillna(df["name"]))
     # the file lists NUTS-2013 FR7 twice (the 2016 label, then the 2013 one): the later row wins
@@ -282,11 +275,11 @@ def _load_names(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path)
                                         "parent", "geography"]], "WHERE geography = 'nuts'")
 
 
-def _load_crosswalk(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_crosswalk(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     return replace(con, "nuts_crosswalk", gisco.read_nuts_crosswalk(path))
 
 
-def _load_geometries(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_geometries(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     df = gisco.simplify_for_web(gisco.read_nuts_geometries(path))
     version, level = int(df["nuts_version"].iloc[0]), int(df["level"].iloc[0])
     cols = ["region", "nuts_version", "level", "country", "name", "geojson", "geography"]
@@ -294,19 +287,19 @@ def _load_geometries(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: 
                     f"WHERE geography = 'nuts' AND nuts_version = {version} AND level = {level}")
 
 
-def _load_nace(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_nace(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     df = nace.read_nace_structure(path)
     cols = ["classification", "code", "level", "parent", "section", "title"]
     return replace(con, "industries", df[cols], "WHERE classification = 'NACE_R2'")
 
 
-def _load_naics(con: duckdb.DuckDBPyConnection, ds: catalog.Dataset, path: Path) -> int:
+def _load_naics(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     df = nace.read_naics(path)
     cols = ["classification", "code", "level", "parent", "section", "title"]
     return replace(con, "industries", df[cols], "WHERE classification = 'NAICS2017'")
 
 
-def record(con: duckdb.DuckDBPyConnection, dataset_id: str, path: Path, rows: int) -> None:
+def record(con: Connection, dataset_id: str, path: Path, rows: int) -> None:
     con.execute("DELETE FROM provenance WHERE dataset = ?", [dataset_id])
     con.execute(
         "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -315,7 +308,7 @@ def record(con: duckdb.DuckDBPyConnection, dataset_id: str, path: Path, rows: in
     )
 
 
-def _check_codes(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> dict[str, list[tuple[str, int]]]:
+def _check_codes(con: Connection, datasets: list[str]) -> dict[str, list[tuple[str, int]]]:
     """Codes of observations that no loaded classification knows (extra-regio ``..Z`` aside)."""
     con.execute("DELETE FROM load_issues WHERE dataset IN (SELECT unnest(?))", [datasets])
     unknown: dict[str, list[tuple[str, int]]] = {"unknown_region": [], "unknown_industry": []}

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import ibis
 import pandas as pd
 
@@ -32,22 +31,15 @@ from clusterobs import config
 from clusterobs.core import relatedness, trends
 from clusterobs.errors import StoreError
 from clusterobs.sources.uscmp import read_related_clusters
+from clusterobs.store.engine import Connection, ibis_backend, write_table
+from clusterobs.store.schema import SCHEMAS, TRENDS_TABLES
 
-TABLES: dict[str, tuple[str, ...]] = {
-    "shift_share": ("region", "scheme", "category", "start_year", "end_year", "actual_change",
-                    "national_effect", "industry_mix", "competitive_effect", "flag"),
-    "specialisation": ("region", "scheme", "year", "krugman", "hoover", "herfindahl"),
-    "relatedness": ("scheme", "category_a", "category_b", "colocation", "proximity"),
-    "opportunities": ("region", "scheme", "year", "category", "density", "complexity", "cog",
-                      "rank", "flag"),
-    "complexity": ("region", "scheme", "year", "eci", "coi", "flag"),
-    "transitions": ("scheme", "method", "region", "category", "start_year", "end_year",
-                    "stars_start", "stars_end"),
-}
+#: the trends tables and their columns, as declared in :mod:`clusterobs.store.schema`
+TABLES: dict[str, tuple[str, ...]] = {name: SCHEMAS[name].names for name in TRENDS_TABLES}
 US_RELATED = Path("us_cluster_mapping") / "uscmp_related_clusters.csv.gz"
 
 
-def build_trends(con: duckdb.DuckDBPyConnection, *, scheme: str = "eu-clusters", level: int = 2,
+def build_trends(con: Connection, *, scheme: str = "eu-clusters", level: int = 2,
                  start_year: int | None = None, end_year: int | None = None) -> dict[str, int]:
     """Compute the trends tables of *scheme* at NUTS *level*; returns rows written per table.
 
@@ -55,7 +47,7 @@ def build_trends(con: duckdb.DuckDBPyConnection, *, scheme: str = "eu-clusters",
     Complexity and opportunities use the scheme's traded categories when it has any
     (local categories follow population, not comparative advantage), else all categories.
     """
-    engine = ibis.duckdb.from_connection(con)
+    engine = ibis_backend(con)
     clusters = _clusters(engine, scheme, level)
     totals = engine.table("region_totals")
     totals = totals.filter(totals.level == level)
@@ -71,7 +63,7 @@ def build_trends(con: duckdb.DuckDBPyConnection, *, scheme: str = "eu-clusters",
             for name, frame in frames.items()}
 
 
-def period(con: duckdb.DuckDBPyConnection, *, scheme: str, level: int,
+def period(con: Connection, *, scheme: str, level: int,
            start_year: int | None = None, end_year: int | None = None) -> tuple[int, int]:
     """The analysis period: the given years, else :func:`trends.default_period` of the data."""
     if start_year is not None and end_year is not None:
@@ -92,7 +84,7 @@ def _clusters(engine: ibis.BaseBackend, scheme: str, level: int) -> ibis.Table:
     return t.filter(t.scheme == scheme, t.level == level)
 
 
-def _traded(con: duckdb.DuckDBPyConnection, scheme: str) -> list[str]:
+def _traded(con: Connection, scheme: str) -> list[str]:
     rows = con.execute("SELECT category FROM categories WHERE scheme = ? AND traded",
                        [scheme]).fetchall()
     return [str(r[0]) for r in rows]
@@ -134,24 +126,13 @@ def _relatedness(employment: pd.DataFrame, traded: list[str], end: int) -> dict[
             "opportunities": relatedness.opportunities(last)}
 
 
-def _replace(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, scheme: str) -> int:
-    """Replace *scheme*'s rows of table *name* by *frame* (its :data:`TABLES` columns)."""
-    frame = frame[list(TABLES[name])]
-    con.register("_trends_frame", frame)
-    try:
-        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                             [name]).fetchone()
-        if exists and exists[0]:
-            con.execute(f"DELETE FROM {name} WHERE scheme = ?", [scheme])
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _trends_frame")
-        else:
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _trends_frame")
-    finally:
-        con.unregister("_trends_frame")
-    return len(frame)
+def _replace(con: Connection, name: str, frame: pd.DataFrame, scheme: str) -> int:
+    """Replace *scheme*'s rows of table *name* by *frame* (its :data:`TABLES` columns); the
+    table is created (its declared schema) when the store has none yet."""
+    return write_table(con, name, frame[list(TABLES[name])], where="scheme = ?", params=[scheme])
 
 
-def us_agreement(con: duckdb.DuckDBPyConnection, *, scheme: str = "eu-clusters", level: int = 2,
+def us_agreement(con: Connection, *, scheme: str = "eu-clusters", level: int = 2,
                  year: int | None = None, column: str = "cr_lcemp",
                  path: Path | None = None) -> tuple[float, int]:
     """Spearman correlation of EU co-location CL with a US related-cluster score (§6).

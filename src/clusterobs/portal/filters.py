@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import duckdb
-
 from clusterobs.portal import store
 from clusterobs.store import editions, queries
+from clusterobs.store.engine import Connection
 
 DEFAULT_METHOD = "eco-classic"
 DEFAULT_INDICATOR = "lq"
@@ -76,17 +75,17 @@ def integer(name: str, raw: str | None, low: int, high: int) -> int | None:
     return value
 
 
-def check_scheme(con: duckdb.DuckDBPyConnection, scheme: str) -> str:
+def check_scheme(con: Connection, scheme: str) -> str:
     """*scheme* if the edition has it."""
     return _one_of("scheme", scheme, [s["scheme"] for s in store.memo(con, queries.schemes)])
 
 
-def check_method(con: duckdb.DuckDBPyConnection, scheme: str, method: str) -> str:
+def check_method(con: Connection, scheme: str, method: str) -> str:
     """*method* if the edition rated *scheme* with it."""
     return _one_of("method", method, [m["method"] for m in store.memo(con, queries.methods, scheme)])
 
 
-def check_year(con: duckdb.DuckDBPyConnection, scheme: str, year: int | None) -> int:
+def check_year(con: Connection, scheme: str, year: int | None) -> int:
     """*year* if the edition has results for it; the default year when None."""
     years = store.memo(con, queries.years, scheme)
     if year is None:
@@ -100,7 +99,7 @@ def check_year(con: duckdb.DuckDBPyConnection, scheme: str, year: int | None) ->
     return year
 
 
-def check_category(con: duckdb.DuckDBPyConnection, scheme: str, code: str | None) -> str:
+def check_category(con: Connection, scheme: str, code: str | None) -> str:
     """*code* if it is a category of *scheme*; the first category when None."""
     cats = [c["category"] for c in store.memo(con, queries.categories, scheme)]
     if code is None:
@@ -112,13 +111,13 @@ def check_category(con: duckdb.DuckDBPyConnection, scheme: str, code: str | None
     return code
 
 
-def default_scheme(con: duckdb.DuckDBPyConnection) -> str:
+def default_scheme(con: Connection) -> str:
     """The default scheme of the dataset being served (its declaration)."""
     return str(store.memo(con, editions.main_view)[0])
 
 
 def parse(
-    params: Mapping[str, str], con: duckdb.DuckDBPyConnection, *, with_category: bool = False
+    params: Mapping[str, str], con: Connection, *, with_category: bool = False
 ) -> Filters:
     """Check the filters of a page request; defaults for the missing ones."""
     default_scheme, default_level = store.memo(con, editions.main_view)

@@ -19,13 +19,12 @@ the failing check's reason (the exception class and its first line, never a trac
 
 from __future__ import annotations
 
-import duckdb
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 
 from clusterobs.errors import ClusterObsError, StoreError
-from clusterobs.store import editions, reader
+from clusterobs.store import editions, engine, reader
 
 
 class _Rollback(Exception):
@@ -69,7 +68,7 @@ def check_store() -> str:
             row = cur.execute("SELECT count(*) FROM information_schema.tables").fetchone()
     except StoreError as exc:  # no file: what to run is in the message
         return f"missing: {exc}"
-    except (duckdb.Error, ClusterObsError, OSError) as exc:
+    except (engine.Error, ClusterObsError, OSError) as exc:
         return _reason(exc)
     if not row or not row[0]:
         return "error: the store holds no tables: run `clusterobs data load`"
@@ -84,7 +83,7 @@ def check_edition() -> str | None:
             return None
         with reader.connect(path) as con:
             con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
-    except (duckdb.Error, ClusterObsError, OSError) as exc:
+    except (engine.Error, ClusterObsError, OSError) as exc:
         return _reason(exc)
     return "ok"
 

@@ -21,13 +21,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import duckdb
-
 from clusterobs.store import reader
+from clusterobs.store.engine import Connection
 
 T = TypeVar("T")
 _lock = threading.Lock()
-_open: dict[Path, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] = {}
+_open: dict[Path, tuple[tuple[int, int, int], Connection]] = {}
 _memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _MEMO_SIZE = 512
 _DUCKDB_THREADS = 1
@@ -42,7 +41,7 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _base(path: Path) -> tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]:
+def _base(path: Path) -> tuple[tuple[int, int, int], Connection]:
     """The process's connection to *path*, reopened when the file was replaced."""
     try:
         ident = _identity(path)
@@ -68,7 +67,7 @@ def data_path() -> Path:
 
 
 @contextmanager
-def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+def cursor() -> Iterator[Connection]:
     """A cursor on the store (``CLUSTEROBS_STORE``, or the edition the visitor chose), closed after use."""
     ident, base = _base(data_path())
     cur = base.cursor()
@@ -80,7 +79,7 @@ def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
         cur.close()
 
 
-def memo(con: duckdb.DuckDBPyConnection, fn: Callable[..., T], *args: Any) -> T:
+def memo(con: Connection, fn: Callable[..., T], *args: Any) -> T:
     """``fn(con, *args)``, memoised for the store file of the current :func:`cursor`.
 
     Only for small results; outside a :func:`cursor` block nothing is memoised.

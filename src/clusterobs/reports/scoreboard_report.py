@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -25,6 +24,7 @@ from clusterobs.reports import maps
 from clusterobs.reports.trends_report import _png, environment, write
 from clusterobs.store import editions, reader
 from clusterobs.store import scoreboard_queries as sq
+from clusterobs.store.engine import Connection
 
 LEVEL = 2
 SCORE_BINS = [(0.0, 0.3, "below 0.30", "#f1eef6"), (0.3, 0.4, "0.30-0.40", "#bdc9e1"),
@@ -35,7 +35,7 @@ ATTRIBUTION = {"eurostat": "Source: Eurostat; Regional Competitiveness Index (Eu
                "boundaries": "© EuroGeographics for the administrative boundaries"}
 
 
-def score_map(con: duckdb.DuckDBPyConnection, ranking: list[dict[str, Any]]) -> str:
+def score_map(con: Connection, ranking: list[dict[str, Any]]) -> str:
     """Map of the overall composite score per NUTS-2 region (SVG data URI)."""
     canvas = maps.Canvas(editions.geometries(con, LEVEL), list(editions.geometries(con, 0).values()))
     values = {r["region"]: r["score"] for r in ranking}
@@ -44,7 +44,7 @@ def score_map(con: duckdb.DuckDBPyConnection, ranking: list[dict[str, Any]]) -> 
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def dimension_chart(con: duckdb.DuckDBPyConnection, titles: dict[str, str]) -> str:
+def dimension_chart(con: Connection, titles: dict[str, str]) -> str:
     """Box plots of the regions' scores per dimension (PNG data URI)."""
     df = con.execute("SELECT dimension, score FROM scoreboard_scores WHERE score IS NOT NULL").df()
     dims = [d for d in titles if d in set(df["dimension"])]
@@ -58,7 +58,7 @@ def dimension_chart(con: duckdb.DuckDBPyConnection, titles: dict[str, str]) -> s
     return _png(fig)
 
 
-def context(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def context(con: Connection) -> dict[str, Any]:
     """Everything the scoreboard report shows."""
     info = sq.meta(con)
     cov = sq.coverage(con)

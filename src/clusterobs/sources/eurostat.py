@@ -19,9 +19,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from clusterobs.errors import DataError, SchemaError
+from clusterobs.store import engine
+from clusterobs.store.engine import Connection
 
 #: Flag letters published by Eurostat (EFLAGS), plus ``i`` (see metadata) found in the files.
 KNOWN_FLAGS = frozenset("bcdefinprsuz")
@@ -127,7 +127,7 @@ def parse_tsv_header(first_line: str, path: Path) -> TsvHeader:
     return TsvHeader(dims=dims, time_dim=time_dim, periods=periods)
 
 
-def load_bulk_tsv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> TsvHeader:
+def load_bulk_tsv(con: Connection, path: Path, relation: str) -> TsvHeader:
     """Parse and check a Eurostat bulk TSV file; *relation* becomes a view of its cells.
 
     The view has one column per dimension (lower case), then ``period``, ``year``
@@ -152,7 +152,7 @@ def load_bulk_tsv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> 
                           columns={{'column0': 'VARCHAR', {cols}}}, auto_detect=false)""",
             [str(path)],
         )
-    except duckdb.Error as exc:
+    except engine.Error as exc:
         if path.name.endswith(".gz"):
             open_text(path)  # raises a precise error for a broken gzip stream
         raise DataError(_duckdb_message(exc), path=str(path), line=duckdb_error_line(exc)) from None
@@ -178,17 +178,17 @@ def read_first_line(path: Path) -> str:
         raise DataError(f"cannot read the header ({exc}); expected gzip-compressed UTF-8 text", path=str(path), line=1) from None
 
 
-def _duckdb_message(exc: duckdb.Error) -> str:
+def _duckdb_message(exc: engine.Error) -> str:
     msg = str(exc).split("\n", 1)[0]
     return f"cannot parse as tab-separated values: {msg}; expected the same number of columns on every line"
 
 
-def duckdb_error_line(exc: duckdb.Error) -> int | None:
+def duckdb_error_line(exc: engine.Error) -> int | None:
     m = re.search(r"[Ll]ine:? (\d+)", str(exc))
     return int(m.group(1)) if m else None
 
 
-def _check_keys(con: duckdb.DuckDBPyConnection, header: TsvHeader, path: Path) -> None:
+def _check_keys(con: Connection, header: TsvHeader, path: Path) -> None:
     n = len(header.dims)
     bad = con.execute(
         "SELECT line, key FROM _tsv_raw WHERE len(string_split(key, ',')) <> ? ORDER BY line LIMIT 1",
@@ -214,7 +214,7 @@ def _check_keys(con: duckdb.DuckDBPyConnection, header: TsvHeader, path: Path) -
         )
 
 
-def _unpivot(con: duckdb.DuckDBPyConnection, header: TsvHeader, relation: str) -> None:
+def _unpivot(con: Connection, header: TsvHeader, relation: str) -> None:
     """Create the view ``<relation>_cells``: one row per cell, value and flag split."""
     dims = ", ".join(f"k[{i + 1}] AS {sql_ident(d)}" for i, d in enumerate(header.dims))
     positions = ", ".join(f"p{i}" for i in range(len(header.periods)))
@@ -241,7 +241,7 @@ def _unpivot(con: duckdb.DuckDBPyConnection, header: TsvHeader, relation: str) -
     )
 
 
-def _check_cells(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> None:
+def _check_cells(con: Connection, relation: str, path: Path) -> None:
     known = "".join(sorted(KNOWN_FLAGS))
     bad = con.execute(
         f"""SELECT line, period, cell, flag,

@@ -26,7 +26,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import yaml
@@ -34,6 +33,7 @@ import yaml
 from clusterobs.core import nuts
 from clusterobs.errors import DataError, SchemaError
 from clusterobs.sources.eurostat import load_bulk_tsv
+from clusterobs.store import engine
 
 __all__ = [
     "Catalogue",
@@ -166,7 +166,7 @@ def to_nuts2016(
 
 def _eurostat(path: Path, filters: Mapping[str, str]) -> pd.DataFrame:
     """Rows of a Eurostat bulk TSV file matching ``filters`` (dimension -> code)."""
-    con = duckdb.connect()
+    con = engine.memory()
     try:
         header = load_bulk_tsv(con, path, "_ind")
         missing = [d for d in filters if d not in header.dims]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from clusterobs.errors import DataError, SchemaError
 from clusterobs.sources.eurostat import (
     KNOWN_FLAGS,
@@ -24,6 +22,8 @@ from clusterobs.sources.eurostat import (
     read_first_line,
     sql_ident,
 )
+from clusterobs.store import engine
+from clusterobs.store.engine import Connection
 
 #: Columns that describe the file or the observation rather than a dimension.
 META_COLUMNS = frozenset(
@@ -54,7 +54,7 @@ def parse_sdmx_header(first_line: str, path: Path) -> tuple[list[str], list[str]
     return lower, dims
 
 
-def load_sdmx_csv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> TsvHeader:
+def load_sdmx_csv(con: Connection, path: Path, relation: str) -> TsvHeader:
     """Parse an SDMX-CSV file (optionally gzip) into the temporary table *relation*.
 
     Raises
@@ -72,7 +72,7 @@ def load_sdmx_csv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> 
                           columns={{{columns}}}, auto_detect=false)""",
             [str(path)],
         )
-    except duckdb.Error as exc:
+    except engine.Error as exc:
         if path.name.endswith(".gz"):
             open_text(path)
         msg = str(exc).split("\n", 1)[0]
@@ -90,7 +90,7 @@ def _code(expr: str) -> str:
 
 
 def _materialise(
-    con: duckdb.DuckDBPyConnection, relation: str, col: dict[str, str], dims: list[str]
+    con: Connection, relation: str, col: dict[str, str], dims: list[str]
 ) -> None:
     dim_sql = ", ".join(f"{_code(col[d])} AS {sql_ident(d)}" for d in dims)
     flag = f"nullif(lower(trim({col['obs_flag']})), '')" if "obs_flag" in col else "NULL"
@@ -111,7 +111,7 @@ def _materialise(
     )
 
 
-def _check(con: duckdb.DuckDBPyConnection, relation: str, dims: list[str], path: Path) -> None:
+def _check(con: Connection, relation: str, dims: list[str], path: Path) -> None:
     known = "".join(sorted(KNOWN_FLAGS))
     bad = con.execute(
         f"""SELECT line, cell, flag, value IS NULL AND coalesce(cell, '') NOT IN ('', ':')

@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from clusterobs.portal import store
 from clusterobs.portal.explorer import charts, classes, summary
 from clusterobs.portal.filters import Filters
 from clusterobs.store import queries, reader
+from clusterobs.store.engine import Connection
 
-Con = duckdb.DuckDBPyConnection
+Con = Connection
 SERIES_CLUSTERS = 5
 # the section of the ratings methodology page (docs/methodology/ratings.md) behind each indicator
 INDICATOR_HELP = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 
-import duckdb
 from django.urls import reverse
 
 from clusterobs.portal import store
@@ -23,8 +22,9 @@ from clusterobs.portal.insights import charts
 from clusterobs.reports import trends_report as tr
 from clusterobs.store import editions, queries, reader, trends_queries
 from clusterobs.store import scoreboard_queries as sq
+from clusterobs.store.engine import Connection
 
-Con = duckdb.DuckDBPyConnection
+Con = Connection
 
 def trends_scheme(con: Con) -> str:
     """The scheme of the served dataset's trends analysis (its declaration)."""

@@ -11,13 +11,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import duckdb
 from shapely.geometry import shape
 
 from clusterobs.errors import StoreError
 from clusterobs.portal import store
 from clusterobs.portal.showcases import taxonomy
 from clusterobs.portal.showcases.models import Case
+from clusterobs.store import engine
+from clusterobs.store.engine import Connection
 
 # label point of countries without NUTS geometries, and of EU-level cases (Brussels)
 OTHER_POINTS = {"EU": (50.85, 4.35, "European Union"), "JP": (36.2, 138.3, "Japan"),
@@ -25,7 +26,7 @@ OTHER_POINTS = {"EU": (50.85, 4.35, "European Union"), "JP": (36.2, 138.3, "Japa
 EUROPE = (-25.0, 45.0)  # longitudes the library map frames; places outside are listed below it
 
 
-def centroids(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, float, str]]:
+def centroids(con: Connection) -> dict[str, tuple[float, float, str]]:
     """NUTS 2016 code -> (lat, lon, name): a point inside the largest polygon of each region."""
     rows = con.execute(
         "SELECT g.region, coalesce(r.name, g.name), g.geojson FROM geometries g "
@@ -40,7 +41,7 @@ def centroids(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, float, s
     return out
 
 
-def region_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def region_names(con: Connection) -> dict[str, str]:
     """NUTS 2016 code -> name, all levels."""
     rows = con.execute("SELECT region, name FROM regions WHERE nuts_version = 2016").fetchall()
     return dict(rows)
@@ -51,7 +52,7 @@ def names(codes: Iterable[str]) -> dict[str, str]:
     try:
         with store.cursor() as con:
             known = store.memo(con, region_names)
-    except (StoreError, duckdb.Error, FileNotFoundError):
+    except (StoreError, engine.Error, FileNotFoundError):
         return {}
     return {c: known[c] for c in codes if c in known}
 
@@ -69,7 +70,7 @@ def _points() -> dict[str, tuple[float, float, str]]:
     try:
         with store.cursor() as con:
             return store.memo(con, centroids)
-    except (StoreError, duckdb.Error, FileNotFoundError):
+    except (StoreError, engine.Error, FileNotFoundError):
         return {}
 
 
@@ -96,7 +97,7 @@ def markers(cases: Iterable[Case]) -> dict[str, Any]:
     return {"places": ordered, "unplaced": unplaced, "outside": outside}
 
 
-def _category_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def _category_names(con: Connection) -> dict[str, str]:
     rows = con.execute("SELECT scheme, category, category_name FROM categories WHERE scheme IN (?, ?)",
                        [taxonomy.CATEGORY_SCHEME, taxonomy.EMERGING_SCHEME]).fetchall()
     return {c: (n if s == taxonomy.CATEGORY_SCHEME else f"{n} (emerging industry)") for s, c, n in rows}
@@ -108,6 +109,6 @@ def category_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
     try:
         with store.cursor() as con:
             known = store.memo(con, _category_names)
-    except (StoreError, duckdb.Error, FileNotFoundError):
+    except (StoreError, engine.Error, FileNotFoundError):
         known = {}
     return sorted(((c, known.get(c, c)) for c in set(codes)), key=lambda p: p[1].casefold())
