@@ -118,12 +118,13 @@ def default_year(con: Con, scheme: str, level: int = 2, coverage: float = 0.9) -
 
 
 def regions(con: Con, level: int | None = None) -> list[dict[str, Any]]:
-    """Regions with results (code, name, level, country), in the edition's NUTS version."""
+    """Regions with results (code, name, level, country from the geography table), in the
+    edition's geography version."""
     where, params = ("AND c.level = ?", [level]) if level is not None else ("", [])
     return _rows(
         con,
         f"""SELECT c.region, coalesce(g.name, c.region) AS name, c.level::INTEGER AS level,
-                   left(c.region, 2) AS country
+                   coalesce(g.country, c.region) AS country
             FROM (SELECT DISTINCT region, level FROM region_totals) c
             LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = {NUTS_VERSION}
             WHERE true {where} ORDER BY c.region""",
@@ -136,7 +137,7 @@ def region(con: Con, code: str) -> dict[str, Any] | None:
     rows = _rows(
         con,
         f"""SELECT c.region, coalesce(g.name, c.region) AS name, c.level::INTEGER AS level,
-                   left(c.region, 2) AS country
+                   coalesce(g.country, c.region) AS country
             FROM (SELECT DISTINCT region, level FROM region_totals WHERE region = ?) c
             LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = {NUTS_VERSION}""",
         [code],

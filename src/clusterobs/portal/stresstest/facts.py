@@ -43,11 +43,13 @@ def _scoreboard(con: Connection, region: str
                 ) -> tuple[str | None, int | None, dict[str, DimensionFact] | None]:  # fmt: skip
     """The scoreboard dimensions of the region, else of its nearest parent (NUTS-1 BE, DE, UK)."""
     code = region
-    while len(code) >= 2:
+    while code:
         try:
             prof = scoreboard_queries.region_profile(con, code)
         except (StoreError, engine.Error):
-            code = code[:-1]
+            # the parent from the geography table (NUTS: DE21 -> DE2 -> DE)
+            up = con.execute("SELECT max(parent) FROM regions WHERE region = ?", [code]).fetchall()
+            code = str(up[0][0]) if up and up[0][0] else ""
             continue
         dims = {str(d["dimension"]): DimensionFact(
             str(d["dimension"]), str(d.get("title") or d["dimension"]),
