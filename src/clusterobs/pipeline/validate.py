@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import ibis
 import pandas as pd
 
 from clusterobs import config
@@ -26,6 +25,7 @@ from clusterobs.core.methodology import Methodology
 from clusterobs.errors import ConfigError
 from clusterobs.sources import uscmp
 from clusterobs.store import reader
+from clusterobs.store.engine import ibis_memory
 
 ROUNDING = 0.05 + 1e-6
 
@@ -75,7 +75,7 @@ def uscmp_2016(mirror: Path | None = None, m: Methodology | None = None) -> list
 
 
 def _us_flags(frame: pd.DataFrame, traded: list[str], m: Methodology) -> pd.DataFrame:
-    con = ibis.duckdb.connect()
+    con = ibis_memory()
     cols = ["region", "level", "year", "category", "employment", "establishments", "wages",
             "uncertain_share"]
     clusters = con.create_table("clusters", frame[cols])
@@ -123,7 +123,7 @@ def _compare_derived(obs: pd.DataFrame) -> list[Agreement]:
                      uncertain_share=0.0)[["region", "level", "year", "category", "employment",
                                           "establishments", "wages", "uncertain_share"]]
     emp["wages"] = emp["wages"].astype(float)
-    con = ibis.duckdb.connect()
+    con = ibis_memory()
     clusters = con.create_table("clusters", emp)
     section_c = emp[emp["category"] == "C"].rename(columns={"employment": "employment_total"})
     totals = con.create_table("totals", section_c.assign(wages_total=1.0)[
