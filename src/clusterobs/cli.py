@@ -324,7 +324,9 @@ def export_cmd(
         else:
             raise typer.BadParameter(
                 f"--table {table!r}: expected clusters, shift_share, opportunities or scoreboard")
-    path = downloads.write_table(frame, Path(out), fmt)
+    about = {"dataset": ds.id, "edition": "live", "dataset_title": ds.title,
+             "source": ds.attribution.strip(), "scheme": scheme, "method": method}
+    path = downloads.write_table(frame, Path(out), fmt, about)
     console.print(f"wrote {len(frame):,} rows to {path}")
 
 

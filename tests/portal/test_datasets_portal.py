@@ -59,3 +59,25 @@ def test_unknown_dataset_is_a_400(client: Client) -> None:
     assert response.status_code == 400 and "unknown dataset &#x27;atlantis&#x27;" in response.content.decode()
     api = client.get("/api/v1/clusters", {"dataset": "atlantis"})
     assert api.status_code == 400 and "unknown dataset 'atlantis'" in api.json()["detail"]
+
+
+def test_downloads_and_api_say_what_is_estimated_and_where_it_comes_from(client: Client) -> None:
+    import io
+
+    import pandas as pd
+
+    api = client.get("/api/v1/clusters", {"dataset": "europe", "region": "DE91", "year": 2014,
+                                          "scheme": "nace-division", "category": "C12"}).json()
+    row = api["items"][0]
+    assert row["estimated"] is True and 0 < row["estimate_share"] <= 1  # tobacco: confidential in SBS
+    csv = client.get("/api/v1/clusters", {"dataset": "gb-bres", "region": "UKD3", "year": 2021,
+                                          "format": "csv"})
+    assert 'filename="clusters-eu-clusters-eco-classic-gb-bres-live.csv"' in csv["Content-Disposition"]
+    table = pd.read_csv(io.BytesIO(csv.content))
+    assert list(table.columns[:2]) == ["dataset", "edition"]
+    assert set(table["dataset"]) == {"gb-bres"} and set(table["edition"]) == {"live"}
+    assert not table["estimated"].any()  # BRES publishes every cell
+    xlsx = client.get("/api/v1/clusters", {"dataset": "gb-bres", "region": "UKD3", "year": 2021,
+                                           "format": "xlsx"})
+    about = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="about").set_index("field")["value"]
+    assert about["dataset"] == "gb-bres" and "Office for National Statistics" in about["source"]

@@ -28,6 +28,7 @@ DATASET_COOKIE = "dataset"
 LIVE = "live"
 selected_store: contextvars.ContextVar[Path | None] = contextvars.ContextVar("edition_store", default=None)
 selected_dataset: contextvars.ContextVar[str | None] = contextvars.ContextVar("dataset", default=None)
+selected_edition: contextvars.ContextVar[str | None] = contextvars.ContextVar("edition", default=None)
 
 
 _declared: tuple[Any, dict[str, Any]] | None = None
@@ -133,11 +134,13 @@ class EditionMiddleware:
         request.dataset = dataset or default_id()  # type: ignore[attr-defined]
         token = selected_store.set(path)
         ds_token = selected_dataset.set(dataset)
+        ed_token = selected_edition.set(name)
         try:
             response = self.get_response(request)
         finally:
             selected_store.reset(token)
             selected_dataset.reset(ds_token)
+            selected_edition.reset(ed_token)
         if explicit:
             if name:
                 response.set_cookie(COOKIE, name, max_age=30 * 86400, samesite="Lax", httponly=True)

@@ -85,6 +85,7 @@ CLUSTER_COLUMNS = (
     "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
     "employment", "establishments", "wages", "share_region", "share_ref", "lq",
     "wage_per_employee", "growth_1y", "growth_5y", "stars", "stars_confidence",
+    "estimate_share", "estimated",
 )
 
 
@@ -102,6 +103,9 @@ def clusters(
     offset: int = 0,
 ) -> Any:
     """The tidy cluster table (indicators + one method's rating), filtered; a pandas DataFrame.
+
+    ``estimate_share`` is the share of the cluster's employment from estimated or flagged
+    cells, ``estimated`` whether there is any (issue: an estimate is never shown as a fact).
 
     This is the one data path of ``clusterobs export``, the portal's tables and the API.
     """
@@ -124,7 +128,9 @@ def clusters(
                c.scheme, c.category, k.category_name, c.year::INTEGER AS year,
                c.employment, c.establishments, c.wages, c.share_region, c.share_ref, c.lq,
                c.wage_per_employee, c.growth_1y, c.growth_5y, r.stars::INTEGER AS stars,
-               r.confidence AS stars_confidence, r.rating_level, {criteria}
+               r.confidence AS stars_confidence, r.rating_level,
+               round(c.uncertain_share, 6) AS estimate_share, c.uncertain_share > 0 AS estimated,
+               {criteria}
         FROM clusters c
         JOIN ratings r USING (scheme, region, level, year, category)
         JOIN categories k USING (scheme, category)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import Schema
+from pydantic import Field
 
 
 class Message(Schema):
@@ -64,6 +65,11 @@ class ClusterOut(Schema):
     stars: int | None
     stars_confidence: float | None
     rating_level: str | None
+    estimate_share: float | None = Field(None, description=(
+        "share of the employment from cells that are estimated (confidential cells filled by "
+        "the observatory, methodology §5.2b), flagged by the source as estimated, provisional, "
+        "break or low reliability, or converted between NUTS versions"))
+    estimated: bool | None = Field(None, description="true when any of the employment is such a value")
     criteria: dict[str, bool | None]
 
 
