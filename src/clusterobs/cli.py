@@ -255,9 +255,16 @@ def scoreboard_cmd(
     path = config.results_path(ds.id)
     if not path.exists():
         raise ClusterObsError(f"dataset {ds.id} is not built: run `clusterobs build --dataset {ds.id}`")
-    with StoreWriter(path) as writer:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught, StoreWriter(path) as writer:
+        warnings.simplefilter("always")
         rows = build_scoreboard(writer.con, mirror, year)
         writer.commit()
+    if caught:  # one summary line instead of a warning per indicator file
+        codes = sorted({str(w.message).split(": ")[-1] for w in caught})
+        err.print(f"[yellow]note:[/] {len(caught)} indicator files name region codes that are "
+                  f"not NUTS 2016 regions; they are left out ({'; '.join(codes)[:300]})", highlight=False)
     table = Table("table", "rows", title="Scoreboard")
     for name, n in rows.items():
         table.add_row(name, f"{n:,}")

@@ -356,7 +356,8 @@ def suggest_peers(regions: pd.DataFrame, features: pd.DataFrame,
     if portfolio is not None and len(portfolio):
         p = portfolio.reindex(ids).fillna(0.0).to_numpy(float)
         norm = np.linalg.norm(p, axis=1)
-        cos = 1 - (p @ p.T) / np.outer(np.where(norm > 0, norm, np.nan), norm)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a region without employment: NaN
+            cos = 1 - (p @ p.T) / np.outer(np.where(norm > 0, norm, np.nan), norm)
         off = cos[~np.eye(len(ids), dtype=bool)]
         parts.append((cos / (np.nanstd(off) or 1.0)) ** 2)
     d = np.sqrt(sum(parts))
