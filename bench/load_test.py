@@ -1,8 +1,10 @@
-"""Load test (issue 11): 60 s at 50 concurrent clients over the map, region pages and the API.
+"""Load test (issues 11, 16): 60 s at 50 concurrent clients over the map, region pages and the API.
 
 Loopback only, bounded in time (``--seconds``) and in requests (``--max-requests``); it
-starts gunicorn on a free 127.0.0.1 port with production settings and stops it at the end.
-Reports requests, errors and p50/p95/p99 of the client-side latency per kind of request.
+starts ``clusterobs serve`` (gunicorn, what ``make run`` starts) on a free 127.0.0.1 port with
+production settings, runs the mix, then the same load on ``/healthz`` (the floor), and stops
+it at the end. Reports requests, req/s, errors and p50/p95/p99 of the client-side latency per
+kind of request, and the mix's throughput as a ratio of /healthz's.
 Run: ``python -m bench.load_test [--seconds 60] [--clients 50]``.
 """
 
@@ -18,10 +20,11 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from bench.common import machine, write_section
-from bench.portal_bench import _free_port, _pct, _regions, _wait
+from bench.portal_bench import _free_port, _pct, _regions, _wait, clear_response_cache, results_file
 
 
 def _urls(base: str, regions: list[str]) -> itertools.cycle[tuple[str, str]]:
@@ -57,60 +60,90 @@ def _client(jobs: Any, lock: threading.Lock, stop: float, budget: list[int],
                 errors[kind] += 1
 
 
+def _serve(port: int) -> subprocess.Popen[bytes]:
+    """``clusterobs serve`` (what ``make run`` starts: gunicorn, deploy/gunicorn.conf.py) on
+    loopback with production settings."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clusterobs.portal.settings", "DJANGO_DEBUG": "0",
+           "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+           "DJANGO_SECRET_KEY": "load-test-only-" + os.urandom(16).hex(), "GUNICORN_CMD_ARGS": "--log-level warning"}
+    cli = Path(sys.executable).with_name("clusterobs")
+    return subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL)
+
+
+def _load(jobs: Any, seconds: float, clients: int, max_requests: int) -> tuple[dict[str, dict[str, float]], float]:
+    """Rows per kind of request and for all of them (count, req/s, errors, p50/p95/p99 ms),
+    and the wall time."""
+    lock = threading.Lock()
+    results: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    stop, budget = time.monotonic() + seconds, [max_requests]
+    threads = [threading.Thread(target=_client, args=(jobs, lock, stop, budget, results, errors))
+               for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    rows = {k: {"requests": len(v), "errors": errors[k], "p50": _pct(v, 50), "p95": _pct(v, 95),
+                "p99": _pct(v, 99), "rps": len(v) / wall} for k, v in sorted(results.items())}
+    if len(rows) > 1:
+        every = [x for v in results.values() for x in v]
+        rows["all of the mix"] = {"requests": len(every), "errors": sum(errors.values()), "p50": _pct(every, 50),
+                                  "p95": _pct(every, 95), "p99": _pct(every, 99), "rps": len(every) / wall}
+    return rows, wall
+
+
+def _table(rows: dict[str, dict[str, float]]) -> str:
+    return "\n".join(f"| {k} | {r['requests']:,} | {r['rps']:.0f} | {r['errors']} | {r['p50']:.0f} | "
+                     f"{r['p95']:.0f} | {r['p99']:.0f} |" for k, r in rows.items())
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--max-requests", type=int, default=50_000)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--max-requests", type=int, default=200_000)
     args = parser.parse_args(argv or [])
 
-    from clusterobs import config
-
-    store = config.store_path()
-    regions = _regions(store, 150)
+    regions = _regions(results_file(), 150)
+    clear_response_cache()  # the mix starts cold: every URL is computed once
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clusterobs.portal.settings", "DJANGO_DEBUG": "0",
-           "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-           "DJANGO_SECRET_KEY": "load-test-only-" + os.urandom(16).hex(), "CLUSTEROBS_STORE": str(store)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "clusterobs.portal.wsgi:application",
-                             "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-                             "--log-level", "warning"], env=env)
+    proc = _serve(port)
     try:
-        _wait(base, proc)
-        jobs, lock = _urls(base, regions), threading.Lock()
-        results: dict[str, list[float]] = defaultdict(list)
-        errors: dict[str, int] = defaultdict(int)
-        stop, budget = time.monotonic() + args.seconds, [args.max_requests]
-        threads = [threading.Thread(target=_client, args=(jobs, lock, stop, budget, results, errors))
-                   for _ in range(args.clients)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - started
+        _wait(base, proc, seconds=300)  # the first start collects the static files
+        mix, mix_wall = _load(_urls(base, regions), args.seconds, args.clients, args.max_requests)
+        health, health_wall = _load(itertools.cycle([("/healthz", f"{base}/healthz")]), args.seconds,
+                                    args.clients, args.max_requests)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
-    rows = {k: {"requests": len(v), "errors": errors[k], "p50": _pct(v, 50), "p95": _pct(v, 95),
-                "p99": _pct(v, 99)} for k, v in sorted(results.items())}
-    total = sum(r["requests"] for r in rows.values())
-    table = "\n".join(f"| {k} | {r['requests']:,} | {r['errors']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} |"
-                      for k, r in rows.items())
-    write_section("loadtest", f"""## Load test (issue 11)
+        proc.wait(timeout=60)
+    whole = mix["all of the mix"]
+    total, floor = int(whole["requests"]), health["/healthz"]["rps"]
+    allrows = {**mix, **health}
+    ratio = "; ".join(f"{k} {r['rps'] / floor:.2f}" for k, r in mix.items() if k != "all of the mix")
+    write_section("loadtest", f"""## Load test (issues 11 and 16)
 
-`python -m bench.load_test`: gunicorn ({args.workers} workers, production settings) on loopback,
-{args.clients} concurrent clients for {wall:.0f} s, {total:,} requests ({total / wall:.0f}/s).
-Client-side latency in ms:
+`python -m bench.load_test`: `clusterobs serve` (what `make run` starts: gunicorn with
+deploy/gunicorn.conf.py, production settings) on loopback, {args.clients} concurrent clients for
+{mix_wall:.0f} s over an equal mix of map page, region page, clusters API and GeoJSON
+({len(regions)} NUTS-2 regions, each with one of 8 years: {4 * len(regions)} distinct URLs), starting with an empty response
+cache; then the same clients for {health_wall:.0f} s on `/healthz` (the framework's floor: a
+database query and write, the store opened). Client-side latency in ms:
 
-| request | count | errors | p50 | p95 | p99 |
-|---|---|---|---|---|---|
-{table}
+| request | count | req/s | errors | p50 | p95 | p99 |
+|---|---|---|---|---|---|---|
+{_table(allrows)}
+
+The mix: {total / mix_wall:.0f} req/s, {total / mix_wall / floor:.2f} x the `/healthz` floor
+({floor:.0f} req/s); per kind (a quarter of the mix each): {ratio}.
+The client (50 Python threads) runs on the same 2 cores as the server.
 
 Measured on {machine()}.""")
-    return {"requests": total, "errors": sum(r["errors"] for r in rows.values()), "rows": rows}
+    return {"requests": total, "rps": total / mix_wall, "healthz_rps": floor,
+            "errors": int(whole["errors"]), "rows": allrows}
 
 
 if __name__ == "__main__":

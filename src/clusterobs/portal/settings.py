@@ -47,6 +47,9 @@ MIDDLEWARE = [
     "clusterobs.portal.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip of text answers the data cache below did not compress (whitenoise serves static
+    # files pre-compressed; ZIP, Parquet and XLSX files pass untouched)
+    "clusterobs.portal.caching.CompressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "clusterobs.portal.editions.EditionMiddleware",
+    # ETag/304 and the shared response cache of data pages (needs the resolved dataset/edition)
+    "clusterobs.portal.caching.DataCacheMiddleware",
     "clusterobs.portal.middleware.ErrorPagesMiddleware",
     # last: django-axes throttles repeated failed logins (per user and address)
     "axes.middleware.AxesMiddleware",
@@ -147,6 +152,17 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20000},
     }
 }
+# rendered data pages and API answers (clusterobs.portal.caching): files shared by every
+# worker, keyed on the results file's identity so a rebuild never serves old numbers
+CACHES["responses"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(config.var_dir() / "responses"),
+    "TIMEOUT": 7 * 86400,
+    "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
+}
+#: Cache-Control max-age (seconds) of data pages: an edition's frozen data, and live data
+CACHE_MAX_AGE_EDITION = 86400
+CACHE_MAX_AGE_LIVE = 60
 # allauth signs in by email: axes must read the user from that field
 AXES_USERNAME_CALLABLE = "clusterobs.portal.community.throttle.axes_username"
 if config.get("DJANGO_EMAIL_HOST"):

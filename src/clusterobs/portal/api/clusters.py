@@ -11,10 +11,22 @@ from clusterobs.portal.api.schemas import ClusterPage, Message
 from clusterobs.portal.editions import current_dataset
 from clusterobs.portal.explorer import downloads
 from clusterobs.portal.explorer.pages import records
-from clusterobs.store import reader
+from clusterobs.portal.filters import BadInput
+from clusterobs.store import limits, reader
 
 router = Router(tags=["clusters"])
-MAX_DOWNLOAD = 200_000
+#: rows a download may hold, per format: an XLSX of 10,000 rows takes ~4 s to write, a CSV
+#: of 100,000 rows ~2 s; the whole table of an edition is its data package (/panorama/)
+MAX_ROWS = {"xlsx": 10_000, "csv": 100_000, "parquet": 100_000}
+
+
+def _too_many(fmt: str) -> BadInput:
+    return BadInput(
+        f"format={fmt} holds at most {MAX_ROWS[fmt]:,} rows and these filters select more: "
+        "add a filter (year, level, region, category, min_stars)"
+        + (", or ask for format=csv or format=parquet (up to 100,000 rows)" if fmt == "xlsx" else "")
+        + ". The whole cluster table of an edition is its data package: /panorama/ "
+        "(data-<edition>.zip, CSV and Parquet)")
 
 
 class ClusterFilters(Schema):
@@ -47,7 +59,12 @@ def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> dict | Http
         args = {"year": q.year, "region": q.region, "category": q.category, "level": q.level,
                 "min_stars": q.min_stars}
         if fmt is not None:
-            df = reader.clusters(con, scheme, method, **args, limit=MAX_DOWNLOAD)
+            if not any(v is not None for v in args.values()) and \
+                    store.memo(con, limits.cluster_rows, scheme) > MAX_ROWS[fmt]:
+                raise _too_many(fmt)  # the whole table: refused before reading it
+            df = reader.clusters(con, scheme, method, **args, limit=MAX_ROWS[fmt] + 1)
+            if len(df) > MAX_ROWS[fmt]:
+                raise _too_many(fmt)
             return downloads.response(df, fmt, f"clusters-{scheme}-{method}")
         df = reader.clusters(con, scheme, method, **args, limit=q.limit + 1, offset=q.offset)
     rows = records(df)

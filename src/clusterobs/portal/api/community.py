@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from clusterobs.portal.community import directory
-from clusterobs.portal.community.models import Event
+from clusterobs.portal.community.models import Event, Registration
 
 router = Router(tags=["community"])
 
@@ -43,17 +44,20 @@ class MemberOut(Schema):
 
 
 @router.get("/community/events", response=list[EventOut])
-def events(request: HttpRequest) -> list[dict]:
-    """Approved events that have not ended."""
-    rows = Event.objects.filter(approved=True, end__gte=timezone.now())
+def events(request: HttpRequest, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+    """Approved events that have not ended, soonest first (``limit``/``offset`` page them)."""
+    confirmed = Count("registrations", filter=Q(registrations__status=Registration.CONFIRMED))
+    rows = (Event.objects.filter(approved=True, end__gte=timezone.now()).annotate(n_confirmed=confirmed)
+            .order_by("start", "pk")[offset: offset + limit])
     return [{**{f: getattr(e, f) for f in ("id", "title", "online", "start", "end", "time_zone", "capacity")},
-             "location": "" if e.online else e.location, "places_left": e.places_left(),
+             "location": "" if e.online else e.location, "places_left": max(0, e.capacity - e.n_confirmed),
              "ical": f"/events/{e.pk}.ics"} for e in rows]
 
 
 @router.get("/community/members", response=list[MemberOut])
-def members(request: HttpRequest, q: str = "", role: str = "", country: str = "", category: str = "") -> list[dict]:
-    """Members who list themselves publicly, with only their public fields."""
+def members(request: HttpRequest, q: str = "", role: str = "", country: str = "", category: str = "",
+            limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+    """Members who list themselves publicly, with only their public fields (``limit``/``offset`` page them)."""
     anonymous = AnonymousUser()
     _, profiles = directory.members({"q": q, "role": role, "country": country, "category": category}, anonymous)
-    return [p.card(anonymous) for p in profiles[:500]]
+    return [p.card(anonymous) for p in profiles[offset: offset + limit]]

@@ -65,12 +65,11 @@ def get_region(request: HttpRequest, code: str) -> dict:
 @router.get("/datasets", response=list[DatasetOut])
 def list_datasets(request: HttpRequest) -> list[dict]:
     """The datasets the portal serves (choose one with ``?dataset=ID`` on any endpoint)."""
-    from clusterobs.portal.editions import available_datasets
-    from clusterobs.sources import declarations
+    from clusterobs.portal.editions import available_datasets, declaration
 
     out = []
     for d in available_datasets():
-        ds = declarations.get(d["id"])
+        ds = declaration(d["id"])
         out.append({"id": ds.id, "title": ds.title, "default": ds.default,
                     "description": ds.description.strip(), "classification": ds.classification,
                     "geography": f"{ds.geography.kind} {ds.geography.version}",
