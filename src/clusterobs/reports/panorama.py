@@ -4,7 +4,10 @@
 and writes ``report.html`` (self-contained: styles and images inline) and ``report.pdf``
 from the same HTML. Maps are matplotlib figures (:mod:`clusterobs.reports.maps`): the
 Europe-wide map as SVG, the small multiples as 150 dpi PNG. Headline figures use the
-eu-clusters scheme, the eco-classic method (methodology §4a) and NUTS-2 regions.
+eu-clusters scheme, the eco-classic method (methodology §4a) and NUTS-2 regions; headline
+counts, the Europe map and the hotspots count traded clusters only (US Cluster Mapping
+practice) and leave out ratings resting mostly on employment apportioned from divisions
+shared with other categories (:mod:`clusterobs.reports.purity`), saying how many.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import jinja2
 import pandas as pd
 
 from clusterobs.core import changes as core_changes
-from clusterobs.reports import maps
+from clusterobs.reports import maps, purity
 from clusterobs.sources import declarations
 from clusterobs.store import editions, reader
 from clusterobs.store.engine import Connection
@@ -112,7 +115,7 @@ def context(con: Connection, manifest: dict[str, Any],
     year = int(manifest["headline_year"])
     names = editions.region_names(con)
     canvas = maps.Canvas(editions.geometries(con, LEVEL), list(editions.geometries(con, 0).values()))
-    eu = reader.clusters(con, SCHEME, METHOD, year=year, level=LEVEL)
+    eu = purity.annotate(con, reader.clusters(con, SCHEME, METHOD, year=year, level=LEVEL), SCHEME)
     ctx: dict[str, Any] = {
         "m": manifest, "year": year, "attribution": ATTRIBUTION, "star_bins": STAR_BINS,
         "facts": key_facts(con, eu, year),
@@ -130,24 +133,51 @@ def context(con: Connection, manifest: dict[str, Any],
 
 
 def key_facts(con: Connection, eu: pd.DataFrame, year: int) -> dict[str, Any]:
-    """Headline numbers of the eu-clusters eco-classic ratings of NUTS-2 regions."""
+    """Headline numbers of the eu-clusters eco-classic ratings of NUTS-2 regions.
+
+    ``strong``, ``three`` and their employment count traded clusters whose rating rests
+    mainly on their own divisions (:func:`counted`); ``strong_local`` and
+    ``strong_apportioned`` say how many 2-3 star ratings were left out, and why.
+    """
     total = con.execute("SELECT sum(employment_total) FROM region_totals WHERE year = ? AND level = ?",
                         [year, LEVEL]).fetchall()[0][0]
-    strong = eu[eu["stars"] >= 2]
+    keep = counted(eu)
+    strong = eu[keep & (eu["stars"] >= 2)]
+    starred = eu["stars"] >= 2
     return {
         "regions": int(eu["region"].nunique()), "countries": int(eu["region"].str[:2].nunique()),
         "categories": int(eu["category"].nunique()), "clusters": len(eu),
-        "rated": int((eu["stars"] >= 1).sum()), "strong": len(strong),
-        "three": int((eu["stars"] == 3).sum()),
+        "rated": int((keep & (eu["stars"] >= 1)).sum()), "strong": len(strong),
+        "three": int((keep & (eu["stars"] == 3)).sum()),
+        "strong_local": int((starred & _local(eu)).sum()),
+        "strong_apportioned": int((starred & ~_local(eu) & _apportioned(eu)).sum()),
         "strong_employment": float(strong["employment"].sum()),
         "strong_share": float(strong["employment"].sum() / total) if total else None,
         "employment": float(total or 0),
     }
 
 
+def _local(eu: pd.DataFrame) -> pd.Series:
+    if "traded" not in eu:
+        return pd.Series(False, index=eu.index)
+    return eu["traded"].eq(False)
+
+
+def _apportioned(eu: pd.DataFrame) -> pd.Series:
+    if "apportioned" not in eu:
+        return pd.Series(False, index=eu.index)
+    return eu["apportioned"].fillna(False).astype(bool)
+
+
+def counted(eu: pd.DataFrame) -> pd.Series:
+    """The clusters the headline counts: traded categories (local ones serve the region's own
+    market), rated mainly on their own divisions (not mostly apportioned)."""
+    return ~_local(eu) & ~_apportioned(eu)
+
+
 def _strong_counts(eu: pd.DataFrame) -> pd.Series:
     regions = eu["region"].unique()
-    return eu[eu["stars"] >= 2].groupby("region").size().reindex(regions, fill_value=0)
+    return eu[counted(eu) & (eu["stars"] >= 2)].groupby("region").size().reindex(regions, fill_value=0)
 
 
 def europe_map(canvas: maps.Canvas, eu: pd.DataFrame) -> bytes:
@@ -158,15 +188,21 @@ def europe_map(canvas: maps.Canvas, eu: pd.DataFrame) -> bytes:
 
 
 def hotspots(eu: pd.DataFrame, names: dict[str, str], n: int = 15) -> list[dict[str, Any]]:
-    """The regions with the most 2-3 star clusters, with their 3-star categories."""
-    counts = _strong_counts(eu).sort_values(ascending=False)
+    """The regions with the most 2-3 star traded clusters, with their leading categories.
+
+    Local categories and ratings resting mostly on apportioned employment are not counted
+    (:func:`counted`); ``left_out`` names how many of the region's 2-3 star ratings that
+    leaves out.
+    """
+    counts = _strong_counts(eu).sort_values(ascending=False, kind="stable")
     out = []
     for region, count in counts.head(n).items():
-        mine = eu[(eu["region"] == region) & (eu["stars"] >= 2)].sort_values(
-            ["stars", "employment"], ascending=False)
+        here = eu[(eu["region"] == region) & (eu["stars"] >= 2)]
+        mine = here[counted(here)].sort_values(["stars", "employment"], ascending=False)
         out.append({"region": region, "name": names.get(str(region), region), "strong": int(count),
                     "three": int((mine["stars"] == 3).sum()),
                     "employment": float(mine["employment"].sum()),
+                    "left_out": len(here) - len(mine),
                     "top": ", ".join(mine["category_name"].head(3))})
     return out
 

@@ -17,6 +17,7 @@ import pandas as pd
 from clusterobs.portal import store
 from clusterobs.portal.explorer import charts, classes, summary
 from clusterobs.portal.filters import Filters
+from clusterobs.reports import purity
 from clusterobs.store import queries, reader
 from clusterobs.store.engine import Connection
 
@@ -89,10 +90,15 @@ def map_page(con: Con, f: Filters) -> Page:
 
 def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     """Portfolio chart, cluster table, summary, time series and similar regions."""
-    df = reader.clusters(con, f.scheme, f.method, year=f.year, region=region["region"])
-    df = df.sort_values(["stars", "employment"], ascending=[False, False], na_position="last")
+    df = purity.annotate(con, reader.clusters(con, f.scheme, f.method, year=f.year,
+                                              region=region["region"]), f.scheme)
+    # traded first (US Cluster Mapping practice): local categories follow in their own table
+    df = (df.assign(_local=df["traded"].eq(False))
+          .sort_values(["_local", "stars", "employment"], ascending=[True, False, False],
+                       na_position="last").drop(columns="_local"))
     rows = records(df)
-    top = sorted(rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
+    lead = [r for r in rows if r["traded"] is not False and not r["apportioned"]]
+    top = sorted(lead or rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
     series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top])
     portfolio = store.memo(con, queries.portfolios, f.scheme, f.year, region["level"])
     similar = queries.most_similar(portfolio, region["region"])
@@ -102,6 +108,9 @@ def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     return Page({
         "region": region,
         "rows": rows,
+        "traded_rows": [r for r in rows if r["traded"] is not False],
+        "local_rows": [r for r in rows if r["traded"] is False],
+        "apportioned_title": purity.TITLE,
         "criteria": list(reader.METHOD_CRITERIA[f.method]),
         "summary": summary.region_summary(region, rows, f.year, f.method, total),
         "total_employment": total,
@@ -116,7 +125,8 @@ def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
 
 def category_page(con: Con, f: Filters, category: dict[str, Any]) -> Page:
     """Top regions, a map, the LQ distribution and the trend of one category."""
-    df = reader.clusters(con, f.scheme, f.method, year=f.year, category=category["category"], level=f.level)
+    df = purity.annotate(con, reader.clusters(con, f.scheme, f.method, year=f.year,
+                                              category=category["category"], level=f.level), f.scheme)
     df = df.sort_values("employment", ascending=False, na_position="last")
     lq = queries.lq_distribution(con, f.scheme, category["category"], f.year, f.level)
     trend = queries.category_trend(con, f.scheme, category["category"], f.method, f.level)
@@ -124,6 +134,10 @@ def category_page(con: Con, f: Filters, category: dict[str, Any]) -> Page:
     name = category["category_name"]
     page.context.update({
         "category": category,
+        "purity": purity.category_purity(con, f.scheme).get(category["category"]),
+        "traded": purity.traded(con, f.scheme).get(category["category"]),
+        "apportioned_title": purity.TITLE,
+        "apportioned_count": int(df["apportioned"].sum()),
         "top": records(df.head(TOP_REGIONS)),
         "regions_count": len(df),
         "lq_chart": charts.histogram([r["lq"] for r in lq], f"Distribution of LQ: {name}"),
