@@ -66,7 +66,8 @@ def derive_ancestors(table: pd.DataFrame, parents: Mapping[str, str | None],
 
 def business_total(table: pd.DataFrame, industries: Sequence[str], measures: Sequence[str],
                    parents: Mapping[str, str | None] | None = None) -> pd.DataFrame:
-    """Per region and year, the sum of *measures* over the total *industries*.
+    """Per region and year, the sum of *measures* over the total *industries*, only where
+    every one of them has a value (complete coverage; methodology §3).
 
     With no *industries* declared, the total is the sum of the top-level codes present
     (codes whose parent is absent from the table): a table's rows, counted once.
@@ -75,11 +76,18 @@ def business_total(table: pd.DataFrame, industries: Sequence[str], measures: Seq
     ...                   "employment": [20.0, 15.0, 5.0]})
     >>> business_total(t, ["C", "F"], ["employment"])["employment"].tolist()
     [25.0]
+    >>> business_total(t, ["C", "F", "G"], ["employment"])["employment"].tolist()  # no G: no total
+    [nan]
     >>> business_total(t, [], ["employment"], {"C29": "C", "C": None, "F": None})["employment"].tolist()
     [25.0]
     """
     if industries:
         sub = table[table["industry"].isin(list(industries))]
+        # complete coverage only: a region-year lacking one of the total's industries gets no
+        # total (it is not rated), never a partial sum that inflates its shares and LQs
+        grouped = sub.groupby(KEYS, sort=True)[list(measures)]
+        complete = grouped.sum(min_count=1).where(grouped.count() == len(set(industries)))
+        return complete.reset_index()
     else:
         parents = parents or {}
         codes = set(table["industry"])

@@ -34,6 +34,7 @@ from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate
 from clusterobs.errors import StoreError
 from clusterobs.pipeline.loader import Progress, geography_key
+from clusterobs.pipeline.purity import write_purity
 from clusterobs.pipeline.trends import build_trends
 from clusterobs.sources import declarations
 from clusterobs.sources.declarations import UNCERTAIN_MEANINGS, Dataset
@@ -107,6 +108,7 @@ def build(
         _rate(con, engine.table("clusters"), m, traded_schemes)
         clock.step("metadata")
         _write_schemes(con, schemes)
+        write_purity(con)  # purity of every category at the data's industry detail (§2b)
         levels = sorted(int(v) for v in base["level"].unique())
         if ds.trends_scheme and ds.trends_scheme in schemes and levels:
             clock.step("trends")
@@ -435,11 +437,17 @@ def _rate_pass(con: Connection, rated: ibis.Table, methods: list[str],
         stars_col, crits = METHOD_COLUMNS[method]
         frame = numeric.assign(stars=numeric[stars_col])
         conf = confidence.star_confidence(frame, method, m)
-        flags = ", ".join(f"{c}::BOOLEAN AS {c}" if c in crits else f"NULL::BOOLEAN AS {c}"
-                          for c in RATING_COLUMNS)
-        level = "rating_level" if method == "panorama" else "NULL::VARCHAR AS rating_level"
+        # a cluster without data (no employment, or no region total to compare it with) is
+        # not rated: NULL stars, confidence and criteria, never "0 stars, certainly"
+        rated = "employment IS NOT NULL AND lq IS NOT NULL"
+        flags = ", ".join(f"CASE WHEN {rated} THEN {c}::BOOLEAN END AS {c}" if c in crits
+                          else f"NULL::BOOLEAN AS {c}" for c in RATING_COLUMNS)
+        level = (f"CASE WHEN {rated} THEN rating_level END AS rating_level" if method == "panorama"
+                 else "NULL::VARCHAR AS rating_level")
         select = f"""SELECT scheme, '{method}' AS method, region, level, year, category,
-                            {stars_col}::TINYINT AS stars, confidence, {level}, {flags} FROM _arrow"""
+                            CASE WHEN {rated} THEN {stars_col}::TINYINT END AS stars,
+                            CASE WHEN {rated} THEN confidence END AS confidence, {level}, {flags}
+                     FROM _arrow"""
         con.register("_arrow", table.append_column("confidence", pa.array(conf)))
         try:
             con.execute(f"INSERT INTO ratings BY NAME {select}" if _exists(con, "ratings")
