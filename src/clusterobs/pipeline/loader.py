@@ -164,9 +164,9 @@ def _load_eurostat(con: Connection, ds: catalog.Dataset, path: Path) -> int:
     """A Eurostat TSV or SDMX-CSV source, read as its declaration says (dimensions, measures)."""
     owner, src = _declared(ds.id)
     if path.name.endswith((".csv", ".csv.gz")):
-        header = sdmx.load_sdmx_csv(con, path, "_parsed")
+        header = sdmx.load_sdmx_csv(con, path, "_parsed", limits=eurostat.measure_limits(src))
     else:
-        header = eurostat.load_bulk_tsv(con, path, "_parsed")
+        header = eurostat.load_bulk_tsv(con, path, "_parsed", limits=eurostat.measure_limits(src))
     dims = src.dimensions
     expected = {dims.get("region", "geo"), dims.get("industry", ""), dims.get("measure", ""), *src.ignore}
     extra = [d for d in header.dims if d not in expected]
@@ -189,6 +189,7 @@ def _load_eurostat(con: Connection, ds: catalog.Dataset, path: Path) -> int:
         WHERE year IS NOT NULL AND (value IS NOT NULL OR flag IS NOT NULL)""",
         [ds.id, src.nuts_version, owner.classification],
     )
+    eurostat.check_nuts_version(con, ds.id, src.nuts_version, dims.get("region", "geo"), path)
     row = con.execute("SELECT count(*) FROM observations WHERE dataset = ?", [ds.id]).fetchone()
     for name in ("VIEW _parsed", "VIEW _parsed_cells", "TABLE _tsv_raw", "TABLE _sdmx_raw"):
         con.execute(f"DROP {name.split()[0]} IF EXISTS {name.split()[1]}")

@@ -7,8 +7,13 @@ file), so that every later error can name the line. Flags are kept verbatim in `
 missing *and* flagged ``c`` stays recognisable as confidential.
 
 Validation (all fatal, each a one-line :class:`~clusterobs.errors.DataError`): unreadable or
-truncated gzip, a header without the packed ``dims\\time`` key or without tabs, a key with the
-wrong number of parts, a non-numeric value, an unknown flag letter, a duplicated key.
+truncated gzip, text that is not UTF-8 (naming the line of the first bad byte), a header
+without the packed ``dims\\time`` key or without tabs, an empty, duplicated or reserved
+dimension name, no annual column, a key with the wrong number of parts, a value that is not
+a plain decimal number (``nan``, ``inf``, ``1_000``), a value that overflows to infinity
+(``1e400``), an unknown flag letter, a duplicated key. With :class:`Limits` (the loader
+passes the declaration's) a count below 0 or any value of implausible magnitude is refused.
+A UTF-8 byte order mark before the header is accepted.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from clusterobs.errors import DataError, SchemaError
+from clusterobs.sources.declarations import Source
 from clusterobs.store import engine
 from clusterobs.store.engine import Connection
 
@@ -37,6 +44,50 @@ MEASURES = {
 
 _PERIOD = re.compile(r"^\d{4}(?:-?(?:Q[1-4]|S[12]|M?\d{2}))?$")
 _TIME_DIMS = ("time", "time_period")
+#: a value as Eurostat writes it: a plain decimal number (no ``nan``, ``inf``, ``1_000``, ``0x1``)
+NUMBER_SQL = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
+#: columns of the parsed relation that a dimension must not shadow
+RESERVED = frozenset({"period", "year", "value", "flag", "line", "token", "cell", "key", "pos", "k",
+                      "c", "sp"})
+#: a count (persons, local units) above this is an error in the data (the world has 3.5e9 workers)
+MAX_COUNT = 5e9
+#: wages above this many EUR are an error in the data: about the world's yearly GDP
+MAX_WAGES_EUR = 1e14
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Plausible values per measure code, for the cells of one file.
+
+    ``bounds`` maps a code of the ``dimension`` (e.g. ``indic_sb`` = ``V16110``) to
+    ``(lowest, highest, what)``; every other code is held to ``-default``..``default``.
+    """
+
+    dimension: str
+    bounds: Mapping[str, tuple[float, float, str]] = field(default_factory=dict)
+    default: float = MAX_COUNT
+
+
+def measure_limits(src: Source) -> Limits | None:
+    """The :class:`Limits` of a declared Eurostat source.
+
+    Employment and local units are counts: 0 to :data:`MAX_COUNT`. Wages are bounded by
+    :data:`MAX_WAGES_EUR` in their declared scale (1e8 in EUR million: a 5e9 bound would allow
+    5e15 EUR there); they may be negative, as Eurostat publishes them (personnel costs of
+    Norway's B06 in 2014: -8.3 EUR million). Other measures (percentages) get +-MAX_COUNT.
+    """
+    dim = src.dimensions.get("measure")
+    if not dim:
+        return None
+    bounds: dict[str, tuple[float, float, str]] = {}
+    for code, m in src.measures.items():
+        if m.measure in ("employment", "establishments"):
+            bounds[code] = (0.0, MAX_COUNT, m.measure)
+        elif m.measure == "wages":
+            top = MAX_WAGES_EUR / (m.scale or 1.0)
+            unit = {1e6: "EUR million", 1e3: "EUR thousand", 1.0: "EUR"}.get(m.scale, f"EUR x {m.scale:g}")
+            bounds[code] = (-top, top, f"wages in {unit}")
+    return Limits(dim, bounds)
 
 
 @dataclass(frozen=True)
@@ -71,7 +122,9 @@ def _decode(raw: bytes, path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError("text is not UTF-8", path=str(path), line=line) from None
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DataError(f"text is not UTF-8: byte {raw[exc.start]:#04x} at byte {column} of the "
+                        "line (Latin-1?); expected UTF-8 text", path=str(path), line=line) from None
 
 
 def _partial_gzip(raw: bytes) -> bytes:
@@ -114,6 +167,7 @@ def parse_tsv_header(first_line: str, path: Path) -> TsvHeader:
             line=1,
         )
     dims = tuple(d.strip().lower() for d in dims_part.split(","))
+    check_dimension_names(dims, f"header key {key!r}", path)
     periods = tuple(cells[1:])
     bad = [p for p in periods if not _PERIOD.match(p)]
     if bad or not periods:
@@ -127,7 +181,25 @@ def parse_tsv_header(first_line: str, path: Path) -> TsvHeader:
     return TsvHeader(dims=dims, time_dim=time_dim, periods=periods)
 
 
-def load_bulk_tsv(con: Connection, path: Path, relation: str) -> TsvHeader:
+def check_dimension_names(dims: tuple[str, ...] | list[str], where: str, path: Path) -> None:
+    """Refuse an empty, duplicated, reserved or non-identifier dimension name (header, line 1)."""
+    for i, name in enumerate(dims):
+        if not name:
+            problem = f"dimension {i + 1} has no name"
+        elif not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            problem = f"dimension {name!r} is not a plain name (letters, digits, _)"
+        elif name in dims[:i]:
+            problem = f"dimension {name!r} appears twice"
+        elif name in RESERVED:
+            problem = f"dimension {name!r} is a reserved column name ({', '.join(sorted(RESERVED))})"
+        else:
+            continue
+        raise SchemaError(f"{where}: {problem}; expected distinct dimension names such as geo",
+                          path=str(path), line=1)
+
+
+def load_bulk_tsv(con: Connection, path: Path, relation: str, *,
+                  limits: Limits | None = None) -> TsvHeader:
     """Parse and check a Eurostat bulk TSV file; *relation* becomes a view of its cells.
 
     The view has one column per dimension (lower case), then ``period``, ``year``
@@ -142,6 +214,10 @@ def load_bulk_tsv(con: Connection, path: Path, relation: str) -> TsvHeader:
         Naming the file and the first offending line, for any malformed content.
     """
     header = parse_tsv_header(read_first_line(path), path)
+    if not any(len(p) == 4 for p in header.periods):
+        shown = ", ".join(header.periods[:3]) + (", ..." if len(header.periods) > 3 else "")
+        raise SchemaError(f"header has no annual column (only {shown}): expected years like 2015",
+                          path=str(path), line=1)
     cols = ", ".join(f"'p{i}': 'VARCHAR'" for i in range(len(header.periods)))
     con.execute("DROP TABLE IF EXISTS _tsv_raw")
     try:
@@ -153,12 +229,14 @@ def load_bulk_tsv(con: Connection, path: Path, relation: str) -> TsvHeader:
             [str(path)],
         )
     except engine.Error as exc:
-        if path.name.endswith(".gz"):
-            open_text(path)  # raises a precise error for a broken gzip stream
+        open_text(path)  # raises a precise error for a broken gzip stream or a non-UTF-8 byte
         raise DataError(_duckdb_message(exc), path=str(path), line=duckdb_error_line(exc)) from None
     _check_keys(con, header, path)
     _unpivot(con, header, relation)
     _check_cells(con, relation, path)
+    if limits is not None:
+        check_limits(con, f"{relation}_cells", "token", header.dims, limits, path,
+                     lambda cell, period: f"value {cell!r} in column {period}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {relation} AS "
                 f"SELECT * EXCLUDE (token, cell) FROM {relation}_cells")
     return header
@@ -168,14 +246,20 @@ def read_first_line(path: Path) -> str:
     """The first line of a text file, decompressing gzip when the name ends in .gz."""
     try:
         if path.name.endswith(".gz"):
-            with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
-                return fh.readline()
-        with path.open(encoding="utf-8", newline="") as fh:
-            return fh.readline()
+            with gzip.open(path, "rb") as fh:
+                raw = fh.readline()
+        else:
+            with path.open("rb") as fh:
+                raw = fh.readline()
     except FileNotFoundError:
         raise DataError("file not found", path=str(path)) from None
-    except (EOFError, OSError, zlib.error, UnicodeDecodeError) as exc:
+    except (EOFError, OSError, zlib.error) as exc:
         raise DataError(f"cannot read the header ({exc}); expected gzip-compressed UTF-8 text", path=str(path), line=1) from None
+    try:
+        return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"text is not UTF-8 (byte {raw[exc.start]:#04x} in the header)",
+                        path=str(path), line=1) from None
 
 
 def _duckdb_message(exc: engine.Error) -> str:
@@ -244,27 +328,111 @@ def _unpivot(con: Connection, header: TsvHeader, relation: str) -> None:
 def _check_cells(con: Connection, relation: str, path: Path) -> None:
     known = "".join(sorted(KNOWN_FLAGS))
     bad = con.execute(
-        f"""SELECT line, period, cell, flag,
-                   token NOT IN ('', ':') AND value IS NULL AS not_number,
-                   count(*) OVER () AS n
-            FROM {relation}_cells
-            WHERE (token NOT IN ('', ':') AND value IS NULL)
+        f"""WITH c AS (
+              SELECT line, period, cell, token, flag, value,
+                     token NOT IN ('', ':') AND (value IS NULL
+                         OR NOT regexp_full_match(token, '{NUMBER_SQL}')) AS not_number,
+                     token NOT IN ('', ':') AND NOT isfinite(value) AS not_finite
+              FROM {relation}_cells)
+            SELECT line, period, token, flag, not_number, not_finite, count(*) OVER () AS n
+            FROM c
+            WHERE not_number OR not_finite
                OR (flag IS NOT NULL AND NOT regexp_full_match(flag, '[{known}]+'))
             ORDER BY line, period LIMIT 1"""
     ).fetchone()
     if bad:
-        line, period, cell, flag, not_number, n = bad
+        line, period, token, flag, not_number, not_finite, n = bad
         more = f"; {n - 1} more bad cells" if n > 1 else ""
         if not_number:
-            msg = (f"value {cell!r} in column {period} is not a number: expected a number "
-                   f"or ':', optionally followed by flags{more}")
+            msg = (f"value {token!r} in column {period} is not a number: expected a plain decimal "
+                   f"number or ':', optionally followed by flags{more}")
+        elif not_finite:
+            msg = (f"value {token!r} in column {period} is not a finite number (it overflows a "
+                   f"double): expected a number of plausible size{more}")
         else:
             msg = (f"unknown flag {flag!r} in column {period}: expected letters of "
                    f"'{known}' (Eurostat flags){more}")
         raise DataError(msg, path=str(path), line=int(line))
 
 
-def sql_ident(name: str) -> str:
+def check_limits(con: Connection, cells: str, text: str, dims: tuple[str, ...] | list[str],
+                 limits: Limits, path: Path, field_of: Callable[[str, str], str]) -> None:
+    """Refuse the first cell of view *cells* outside *limits* (a count below 0, a huge value).
+
+    *text* is the column holding the value as written; *field_of(text, period)* names the
+    cell in the message.
+    """
+    dim = sql_ident(limits.dimension) if limits.dimension in dims else None
+    rows = [(code, lo, hi, what) for code, (lo, hi, what) in limits.bounds.items()]
+    if dim is None or not rows:
+        join, code_sql = "", "NULL"
+        lo_sql, hi_sql, what_sql = f"-{limits.default!r}", repr(limits.default), "NULL"
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _limits (code VARCHAR, lo DOUBLE, hi DOUBLE, what VARCHAR)")
+        con.executemany("INSERT INTO _limits VALUES (?, ?, ?, ?)", rows)
+        join, code_sql = f"LEFT JOIN _limits b ON c.{dim} = b.code", f"c.{dim}"
+        lo_sql, hi_sql, what_sql = (f"coalesce(b.lo, -{limits.default!r})",
+                                    f"coalesce(b.hi, {limits.default!r})", "b.what")
+    bad = con.execute(
+        f"""SELECT c.line, c.period, c.{text}, {code_sql}, {lo_sql} AS lo, {hi_sql} AS hi,
+                   {what_sql}, c.value, count(*) OVER () AS n
+            FROM {cells} c {join}
+            WHERE c.value < {lo_sql} OR c.value > {hi_sql}
+            ORDER BY c.line, c.period LIMIT 1"""
+    ).fetchone()
+    con.execute("DROP TABLE IF EXISTS _limits")
+    if bad:
+        line, period, cell, code, lo, hi, what, value, n = bad
+        more = f"; {n - 1} more such cells" if n > 1 else ""
+        measure = f"{code} ({what})" if what else (str(code) if code else "a value")
+        if value < lo and lo == 0:
+            msg = f"{field_of(cell, period)} is negative: {measure} cannot be below 0{more}"
+        else:
+            msg = (f"{field_of(cell, period)} has an implausible magnitude: {measure} must lie "
+                   f"between {lo:,.0f} and {hi:,.0f}{more}")
+        raise DataError(msg, path=str(path), line=int(line))
+
+
+def check_nuts_version(con: Connection, dataset: str, version: int | None, field_name: str,
+                       path: Path) -> None:
+    """Refuse region codes of *dataset* that exist only in NUTS versions newer than *version*.
+
+    Uses the loaded ``regions`` (geography ``nuts``, one row per code and version) and the
+    crosswalk (which also knows NUTS 2006 and 2010): a code known in no version up to the
+    declared one but in a newer version (``HR06``, ``NL36`` are NUTS 2021 codes) means the
+    file mixes versions or its declared ``nuts_version`` is wrong. Older codes are fine:
+    harmonisation converts them. Countries (two letters) are not checked: a country's code
+    does not depend on the version, and the names file lacks some non-EU countries in NUTS
+    2013 (``NO``). Without loaded regions nothing is checked.
+    """
+    if version is None:
+        return
+    rows = con.execute(
+        """WITH codes AS (SELECT region, min(line) AS line FROM observations
+                          WHERE dataset = ? GROUP BY region),
+                known AS (SELECT region, min(nuts_version) AS first FROM regions
+                          WHERE geography = 'nuts' GROUP BY region),
+                older AS (SELECT from_code AS code FROM nuts_crosswalk WHERE from_version <= ?
+                          UNION SELECT to_code FROM nuts_crosswalk WHERE to_version <= ?
+                          UNION SELECT region FROM regions
+                          WHERE geography = 'nuts' AND nuts_version <= ?)
+           SELECT c.region, c.line, k.first FROM codes c JOIN known k USING (region)
+           WHERE k.first > ? AND length(c.region) > 2 AND c.region NOT IN (SELECT code FROM older)
+           ORDER BY c.line""",
+        [dataset, version, version, version, version],
+    ).fetchall()
+    if rows:
+        shown = ", ".join(f"{code} (NUTS {first})" for code, _, first in rows[:10])
+        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        raise DataError(
+            f"field {field_name}: {len(rows)} region code(s) exist only in NUTS versions newer than "
+            f"{version}, the version {dataset} is declared in: {shown}{more}; expected NUTS "
+            f"{version} codes (or older): fix the file or the declaration's nuts_version",
+            path=str(path), line=int(rows[0][1]))
+
+
+def sql_ident(name: str, path: Path | None = None) -> str:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SchemaError(f"dimension name {name!r} is not a plain identifier")
+        raise SchemaError(f"dimension name {name!r} is not a plain identifier",
+                          path=None if path is None else str(path), line=None if path is None else 1)
     return name

@@ -86,16 +86,42 @@ def _download(dataset: Dataset, target: Path, transport: httpx.BaseTransport | N
     return target
 
 
+#: how an HTML or XML page begins (an error or login page served with status 200)
+_MARKUP = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<!--", b"<error", b"<title")
+
+
 def _check_download(path: Path, dataset: Dataset) -> None:
-    if dataset.file_name.endswith(".gz"):
-        try:
-            with gzip.open(path, "rb") as fh:
-                while fh.read(1 << 20):
-                    pass
-        except (OSError, EOFError) as exc:
-            raise FetchError(f"download of {dataset.id} is not complete gzip data ({exc})") from None
+    """Refuse a download before it enters the cache: empty, not gzip, truncated, or a web page.
+
+    A ``.gz`` name must start with the gzip magic bytes and decompress completely; the
+    (decompressed) start of the body must not be an HTML or XML page.
+    """
+    where = f"download of {dataset.id} from {dataset.url}"
     if path.stat().st_size == 0:
         raise FetchError(f"download of {dataset.id} is empty")
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if dataset.file_name.endswith(".gz"):
+        if head[:2] == b"\x1f\x8b":
+            try:
+                with gzip.open(path, "rb") as fh:
+                    head = fh.read(512)
+                    while fh.read(1 << 20):
+                        pass
+            except (OSError, EOFError) as exc:
+                raise FetchError(f"download of {dataset.id} is not complete gzip data ({exc})") from None
+        elif not _is_markup(head):
+            raise FetchError(f"{where} is not gzip data (it begins {head[:20]!r}); expected "
+                             f"{dataset.file_name}; nothing was cached")
+    if _is_markup(head):
+        first = head.decode("utf-8", "replace").strip().splitlines()[0][:40] if head.strip() else ""
+        raise FetchError(f"{where} answered with an HTML or XML page, not data (it begins "
+                         f"{first!r}); nothing was cached")
+
+
+def _is_markup(head: bytes) -> bool:
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return text.startswith(_MARKUP)
 
 
 def sha256(path: Path) -> str:

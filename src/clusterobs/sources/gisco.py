@@ -22,6 +22,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from clusterobs.errors import DataError, FetchError, SchemaError
+from clusterobs.sources.eurostat import open_text
 
 __all__ = [
     "CROSSWALK_COLUMNS",
@@ -164,10 +165,16 @@ def read_nuts_geometries(
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
         raise SchemaError("expected a GeoJSON FeatureCollection with 'features'", path=str(path))
+    if not features:
+        raise DataError("field 'features' is empty: expected the NUTS regions of the file "
+                        "(loading it would remove the map's regions)", path=str(path))
     rows = [_feature_row(f, i, path) for i, f in enumerate(features)]
     df = pd.DataFrame(rows, columns=[c for c in GEOMETRY_COLUMNS if c != "nuts_version"])
     if level is not None:
         df = df[df["level"] == level]
+        if df.empty:
+            raise DataError(f"no feature has LEVL_CODE {level}: expected the NUTS level-{level} "
+                            "regions", path=str(path))
     duplicated = sorted(set(df.loc[df["region"].duplicated(), "region"]))
     if duplicated:
         raise DataError(f"NUTS_ID occurs more than once: {duplicated[:10]}", path=str(path))
@@ -311,12 +318,34 @@ def _require_columns(df: pd.DataFrame, expected: Iterable[str], path: Path) -> N
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """Text cells of a CSV file (a UTF-8 byte order mark is accepted); header on line 1."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise FetchError(f"{path}: file not found") from exc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot parse as CSV ({exc})", path=str(path)) from exc
+    except UnicodeDecodeError:
+        open_text(path)  # names the line of the first byte that is not UTF-8
+        raise DataError("text is not UTF-8", path=str(path)) from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty: expected a header and rows", path=str(path), line=1) from None
+    except pd.errors.ParserError as exc:
+        message = str(exc).strip().splitlines()[0]
+        found = re.search(r"line (\d+)", message)
+        raise DataError(f"cannot parse as CSV ({message})", path=str(path),
+                        line=int(found.group(1)) if found else None) from None
+
+
+def _require_rows(df: pd.DataFrame, path: Path, what: str) -> None:
+    if df.empty:
+        raise DataError(f"the file has a header but no rows: expected {what}", path=str(path), line=2)
+
+
+def _check_pattern(df: pd.DataFrame, col: str, pattern: str, path: Path, what: str) -> None:
+    values = df[col].astype(str).str.strip()
+    bad = ~values.str.fullmatch(pattern)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"column {col!r}: {values.iloc[i]!r} is not {what}", path=str(path), line=i + 2)
 
 
 def _to_int(df: pd.DataFrame, col: str, path: Path) -> pd.Series:
@@ -383,10 +412,22 @@ def read_nuts_names(path: Path | str) -> pd.DataFrame:
     path = Path(path)
     df = _read_csv(path)
     _require_columns(df, ["nuts_version", "code", "level", "country", "name", "name_latn"], path)
-    df = df.rename(columns={"code": "region"})
+    _require_rows(df, path, "the NUTS names (a header-only file would empty the regions table)")
+    # content checks, so that swapped columns are refused: versions are years, levels 0-3,
+    # codes NUTS codes of their level, countries the first two letters of the code, names text
+    _check_pattern(df, "nuts_version", r"20\d\d", path, "a NUTS version (a year such as 2016)")
+    _check_pattern(df, "level", r"[0-3]", path, "a NUTS level 0-3")
     df["nuts_version"] = _to_int(df, "nuts_version", path)
     df["level"] = _to_int(df, "level", path)
-    _check_codes(df, ["region"], path)
+    _check_codes(df, ["code"], path)
+    _check_pattern(df, "country", r"[A-Z]{2}", path, "a country code of two capital letters")
+    other = (df["country"].str.strip() != df["code"].str[:2]).to_numpy()
+    if other.any():
+        i = int(np.flatnonzero(other)[0])
+        raise DataError(f"column 'country': {df['country'].iloc[i]!r} is not the country of code "
+                        f"{df['code'].iloc[i]!r}", path=str(path), line=i + 2)
+    _check_pattern(df, "name", r".*[^\W\d_].*", path, "a region name (no letter in it)")
+    df = df.rename(columns={"code": "region"})
     for col in ("country", "name", "name_latn"):
         df[col] = df[col].str.strip()
     return df[NAMES_COLUMNS].reset_index(drop=True)
@@ -420,6 +461,7 @@ def read_nuts_crosswalk(path: Path | str) -> pd.DataFrame:
     path = Path(path)
     df = _read_csv(path)
     _require_columns(df, CROSSWALK_COLUMNS, path)
+    _require_rows(df, path, "the flows between NUTS versions")
     df = df[CROSSWALK_COLUMNS].copy()
     for col in ("from_version", "to_version", "level"):
         df[col] = _to_int(df, col, path)

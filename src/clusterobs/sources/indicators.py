@@ -245,8 +245,45 @@ def _ris_table(path: Path, mtime: float) -> pd.DataFrame:
     except (OSError, KeyError, IndexError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(f"cannot read as an xlsx workbook ({exc})", path=str(path)) from exc
     _columns(df, ("Indicator", "Year", "Region", "Value"), path)
+    _check_ris(df, path)
     df["code"] = df["Indicator"].astype(str).str.split(" ").str[0]
     return df
+
+
+def _check_ris(df: pd.DataFrame, path: Path) -> None:
+    """Content checks of the RIS sheet, so that swapped columns are refused (line = sheet row).
+
+    Years are years, regions NUTS codes of their country, values numbers or empty, indicators
+    start with their number (``1.1.1 Population ...``).
+    """
+    if df.empty:
+        raise DataError("the sheet has a header but no rows", path=str(path), line=2)
+
+    def text(col: str) -> pd.Series:
+        return df[col].fillna("").astype(str).str.strip()
+
+    year, region, country = text("Year"), text("Region"), text("Country") if "Country" in df else None
+    value = text("Value")
+    checks = [
+        ("Year", ~year.str.fullmatch(r"\d{4}") | ~pd.to_numeric(year, errors="coerce").between(1990, 2100),
+         year, "is not a year (expected e.g. 2021)"),
+        ("Region", ~region.str.fullmatch(r"[A-Z]{2}[0-9A-Z]{0,3}"), region,
+         "is not a NUTS region code (expected e.g. AT13)"),
+        ("Value", (value != "") & pd.to_numeric(value, errors="coerce").isna(), value, "is not a number"),
+        ("Indicator", ~text("Indicator").str.match(r"\d"), text("Indicator"),
+         "does not start with an indicator number (expected e.g. '1.1.1 ...')"),
+    ]
+    if country is not None:
+        national = country.str.fullmatch(r"[A-Z]{2}")
+        checks.append(("Country", country.str.fullmatch(r"[A-Z]{2}[0-9][0-9A-Z]{0,2}"), country,
+                       "is a region code, not a country (expected e.g. AT)"))
+        checks.append(("Region", national & (region.str[:2] != country), region,
+                       "is not a region of the row's Country"))
+    for col, bad, shown, what in checks:
+        hit = bad.to_numpy(dtype=bool)
+        if hit.any():
+            i = int(np.flatnonzero(hit)[0])
+            raise DataError(f"column {col!r}: {shown.iloc[i]!r} {what}", path=str(path), line=i + 2)
 
 
 def _read_ris(path: Path, indicator: str) -> pd.DataFrame:

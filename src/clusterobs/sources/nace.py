@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from clusterobs.errors import DataError, SchemaError
+from clusterobs.sources.eurostat import open_text
 
 NACE = "NACE_R2"
 NAICS = "NAICS2017"
@@ -33,6 +34,7 @@ SECTION_DIVISIONS: Mapping[str, tuple[int, int]] = {
 
 _DOTTED = re.compile(r"^(\d{2})(?:\.(\d{1,2}))?$")
 _EUROSTAT = re.compile(r"^([A-U])(\d{2,4})?$")
+_NACE_DOTTED = r"[A-U]|\d{2}(\.\d{1,2})?"
 
 
 def section_of_division(division: str | int) -> str:
@@ -126,11 +128,18 @@ def read_csv_checked(path: Path, required: Sequence[str], dtype: object = str) -
     :class:`~clusterobs.errors.SchemaError` naming the missing columns (line 1 = header).
     """
     try:
-        frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])  # type: ignore[call-overload]
+        frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""],  # type: ignore[call-overload]
+                            encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise DataError("file not found", path=str(path)) from exc
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"cannot read as CSV: {exc}", path=str(path)) from exc
+    except UnicodeDecodeError:
+        open_text(path)  # names the line of the first byte that is not UTF-8
+        raise DataError("text is not UTF-8", path=str(path)) from None
+    except (ValueError, OSError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        found = re.search(r"line (\d+)", message)
+        raise DataError(f"cannot read as CSV: {message}", path=str(path),
+                        line=int(found.group(1)) if found else None) from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise SchemaError(
@@ -138,6 +147,9 @@ def read_csv_checked(path: Path, required: Sequence[str], dtype: object = str) -
             path=str(path),
             line=1,
         )
+    if frame.empty:
+        raise DataError("the file has a header but no rows: expected the classification "
+                        "(a header-only file would empty the industries table)", path=str(path), line=2)
     return frame
 
 
@@ -159,8 +171,25 @@ def read_nace_structure(path: Path) -> pd.DataFrame:
     ``parent`` in Eurostat form (``C``, ``C20``, ``C201``, ``C2011``; parent None for sections).
     """
     raw = read_csv_checked(path, ["level", "code", "parent", "section", "eurostat_code", "title"])
+    # content checks, so that swapped columns are refused: codes look like codes, titles like text
     check_pattern(raw, "level", r"[1-4]", path, "a NACE level 1-4")
+    check_pattern(raw, "code", _NACE_DOTTED, path, "a NACE code like C, 20, 20.1 or 20.11")
+    check_pattern(raw, "parent", f"|{_NACE_DOTTED}", path, "a NACE code like C, 20 or 20.1 (or empty)")
+    check_pattern(raw, "section", r"[A-U]", path, "a NACE section letter A-U")
     check_pattern(raw, "eurostat_code", r"[A-U](\d{2,4})?", path, "a Eurostat NACE code like C2011")
+    check_pattern(raw, "title", r".*[^\W\d_]{3}.*", path, "a title (no word in it)")
+    expected_code = [_eurostat_form(c) for c in raw["code"]]
+    wrong = (raw["eurostat_code"] != pd.Series(expected_code, index=raw.index)) | (
+        raw["section"] != raw["eurostat_code"].str[0])
+    if wrong.any():
+        row = int(wrong.to_numpy().argmax())
+        raise DataError(
+            f"column 'eurostat_code': {raw['eurostat_code'].iloc[row]!r} is not the code "
+            f"{raw['code'].iloc[row]!r} of section {raw['section'].iloc[row]!r} "
+            f"(expected {expected_code[row]!r})",
+            path=str(path),
+            line=row + 2,
+        )
     level = raw["level"].astype(int)
     digits = raw["eurostat_code"].str.len() - 1
     expected = level.map({1: 0, 2: 2, 3: 3, 4: 4})
@@ -186,6 +215,13 @@ def read_nace_structure(path: Path) -> pd.DataFrame:
         }
     )
     return table.reset_index(drop=True)
+
+
+def _eurostat_form(code: str) -> str | None:
+    try:
+        return nace_code_to_eurostat(code)
+    except ValueError:
+        return None
 
 
 def read_nace_isic(path: Path) -> pd.DataFrame:

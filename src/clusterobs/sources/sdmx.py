@@ -7,6 +7,11 @@ CONF_STATUS``). Cells may carry labels (``AT11: Burgenland``) when requested wit
 ``labels=both``; only the code is kept. The result has the same shape as
 :func:`clusterobs.sources.eurostat.load_bulk_tsv`, so both feed the store the same way.
 A confidential observation (``CONF_STATUS`` = ``C``) gets flag ``c`` as in the bulk files.
+
+The checks are those of the bulk reader: a header column named twice or not a plain name,
+an OBS_VALUE that is not a plain decimal number or not finite, an unknown flag, a duplicated
+observation, no annual TIME_PERIOD, and (with :class:`~clusterobs.sources.eurostat.Limits`)
+a negative count or a value of implausible magnitude.
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ from pathlib import Path
 from clusterobs.errors import DataError, SchemaError
 from clusterobs.sources.eurostat import (
     KNOWN_FLAGS,
+    NUMBER_SQL,
+    Limits,
     TsvHeader,
+    check_dimension_names,
+    check_limits,
     duckdb_error_line,
     open_text,
     read_first_line,
@@ -48,13 +57,19 @@ def parse_sdmx_header(first_line: str, path: Path) -> tuple[list[str], list[str]
                 path=str(path),
                 line=1,
             )
+    twice = next((c for i, c in enumerate(lower) if c in lower[:i]), None)
+    if twice is not None:
+        raise SchemaError(f"header column {twice!r} appears twice: expected each column once",
+                          path=str(path), line=1)
     dims = [c for c in lower if c not in META_COLUMNS]
     if not dims:
         raise SchemaError("header names no dimension column", path=str(path), line=1)
+    check_dimension_names(dims, "header", path)
     return lower, dims
 
 
-def load_sdmx_csv(con: Connection, path: Path, relation: str) -> TsvHeader:
+def load_sdmx_csv(con: Connection, path: Path, relation: str, *,
+                  limits: Limits | None = None) -> TsvHeader:
     """Parse an SDMX-CSV file (optionally gzip) into the temporary table *relation*.
 
     Raises
@@ -73,13 +88,16 @@ def load_sdmx_csv(con: Connection, path: Path, relation: str) -> TsvHeader:
             [str(path)],
         )
     except engine.Error as exc:
-        if path.name.endswith(".gz"):
-            open_text(path)
+        open_text(path)  # a precise error for a broken gzip stream or a non-UTF-8 byte
         msg = str(exc).split("\n", 1)[0]
         raise DataError(f"cannot parse as SDMX-CSV: {msg}", path=str(path), line=duckdb_error_line(exc)) from None
     col = {name: f"c{i}" for i, name in enumerate(lower)}
     _materialise(con, relation, col, dims)
     _check(con, relation, dims, path)
+    if limits is not None:
+        check_limits(con, f"{relation}_cells", "cell", dims, limits, path,
+                     lambda cell, period: f"OBS_VALUE {cell!r} ({period})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT * EXCLUDE (cell) FROM {relation}_cells")
     periods = tuple(r[0] for r in con.execute(f"SELECT DISTINCT period FROM {relation} ORDER BY 1").fetchall())
     return TsvHeader(dims=tuple(dims), time_dim="TIME_PERIOD", periods=periods)
 
@@ -114,15 +132,23 @@ def _materialise(
 def _check(con: Connection, relation: str, dims: list[str], path: Path) -> None:
     known = "".join(sorted(KNOWN_FLAGS))
     bad = con.execute(
-        f"""SELECT line, cell, flag, value IS NULL AND coalesce(cell, '') NOT IN ('', ':')
-            FROM {relation}_cells
-            WHERE (value IS NULL AND coalesce(cell, '') NOT IN ('', ':'))
+        f"""WITH c AS (
+              SELECT line, cell, flag, coalesce(cell, '') NOT IN ('', ':') AND (value IS NULL
+                         OR NOT regexp_full_match(cell, '{NUMBER_SQL}')) AS not_number,
+                     coalesce(cell, '') NOT IN ('', ':') AND NOT isfinite(value) AS not_finite
+              FROM {relation}_cells)
+            SELECT line, cell, flag, not_number, not_finite FROM c
+            WHERE not_number OR not_finite
                OR (flag IS NOT NULL AND NOT regexp_full_match(flag, '[{known}]+'))
             ORDER BY line LIMIT 1"""
     ).fetchone()
     if bad:
         if bad[3]:
-            msg = f"OBS_VALUE {bad[1]!r} is not a number: expected a number or an empty cell"
+            msg = (f"OBS_VALUE {bad[1]!r} is not a number: expected a plain decimal number "
+                   "or an empty cell")
+        elif bad[4]:
+            msg = (f"OBS_VALUE {bad[1]!r} is not a finite number (it overflows a double): "
+                   "expected a number of plausible size")
         else:
             msg = f"unknown OBS_FLAG {bad[2]!r}: expected letters of '{known}' (Eurostat flags)"
         raise DataError(msg, path=str(path), line=int(bad[0]))
@@ -138,4 +164,8 @@ def _check(con: Connection, relation: str, dims: list[str], path: Path) -> None:
             path=str(path),
             line=int(dup[0][1]),
         )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {relation} AS SELECT * EXCLUDE (cell) FROM {relation}_cells")
+    annual = con.execute(
+        f"SELECT count(year), min(line), arg_min(period, line) FROM {relation}_cells").fetchone()
+    if annual and annual[0] == 0 and annual[1] is not None:
+        raise SchemaError(f"TIME_PERIOD {annual[2]!r}: no observation is annual; expected years "
+                          "like 2021", path=str(path), line=int(annual[1]))
