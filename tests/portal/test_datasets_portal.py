@@ -58,7 +58,7 @@ def test_unknown_dataset_is_a_400(client: Client) -> None:
     response = client.get("/map/", {"dataset": "atlantis"})
     assert response.status_code == 400 and "unknown dataset &#x27;atlantis&#x27;" in response.content.decode()
     api = client.get("/api/v1/clusters", {"dataset": "atlantis"})
-    assert api.status_code == 400 and "unknown dataset 'atlantis'" in api.json()["detail"]
+    assert api.status_code == 400 and "unknown dataset 'atlantis'" in api.json()["message"]
 
 
 def test_downloads_and_api_say_what_is_estimated_and_where_it_comes_from(client: Client) -> None:

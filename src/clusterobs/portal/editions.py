@@ -158,7 +158,7 @@ class EditionMiddleware:
 def _bad(request: HttpRequest, message: str) -> HttpResponse:
     """A 400 answer: JSON for the API, the site's error page otherwise."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
+        return JsonResponse({"message": message, "suggestions": []}, status=400)
     html = render_to_string("error.html", {"title": "Bad request", "status": 400, "message": message})
     return HttpResponseBadRequest(html)
 

@@ -37,7 +37,7 @@ def test_trends_page_growth_and_shift_share_equal_the_store(client, sb):
                       html.index('id="ss-title"')) == emerging
     csv = pd.read_csv(io.BytesIO(_get(client, "/trends/?format=csv&table=shift_share").content))
     assert len(csv) == scalar(sb, "SELECT count(*) FROM shift_share WHERE scheme='eu-clusters'")
-    assert list(csv.columns[:4]) == ["region", "scheme", "category", "start_year"]
+    assert list(csv.columns[:6]) == ["dataset", "edition", "region", "scheme", "category", "start_year"]
     net = pd.read_csv(io.BytesIO(_get(client, "/trends/?format=csv&table=network").content))
     top = sb.execute("SELECT max(colocation) FROM relatedness WHERE scheme='eu-clusters'").fetchone()[0]
     assert net["colocation"].iloc[0] == pytest.approx(top)
