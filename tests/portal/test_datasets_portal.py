@@ -81,3 +81,10 @@ def test_downloads_and_api_say_what_is_estimated_and_where_it_comes_from(client:
                                            "format": "xlsx"})
     about = pd.read_excel(io.BytesIO(xlsx.content), sheet_name="about").set_index("field")["value"]
     assert about["dataset"] == "gb-bres" and "Office for National Statistics" in about["source"]
+
+
+def test_pages_mark_estimated_employment(client: Client) -> None:
+    html = client.get("/regions/DE91/", {"dataset": "europe", "scheme": "nace-division", "year": 2014}).content.decode()
+    assert 'class="marker estimated"' in html and "/methodology/ratings/#estimates" in html
+    gb = client.get("/regions/UKD3/", {"dataset": "gb-bres"}).content.decode()
+    assert 'class="marker estimated"' not in gb  # BRES withholds nothing

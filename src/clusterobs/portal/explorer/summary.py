@@ -25,7 +25,11 @@ def stars_text(r: dict[str, Any]) -> str:
 
 
 def _cluster(r: dict[str, Any]) -> str:
-    return f"{r['category_name']} ({stars_text(r)}, LQ {r['lq']:.2f}, {r['employment']:,.0f} employees)"
+    share = r.get("estimate_share")
+    # an estimate is never stated as a fact: say when the employment rests mostly on estimates
+    estimated = f", {float(share):.0%} of it estimated" if _ok(share) and float(share) > 0.5 else ""
+    return (f"{r['category_name']} ({stars_text(r)}, LQ {r['lq']:.2f}, "
+            f"{r['employment']:,.0f} employees{estimated})")
 
 
 def _names(rows: list[dict[str, Any]], n: int = 3) -> str:
