@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from clusterobs import pipeline
 from clusterobs.store import reader
 
