@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "clusterobs.portal.editions.EditionMiddleware",
+    # a banned member's writes (any method but GET/HEAD/OPTIONS/TRACE) are refused, sign-out aside
+    "clusterobs.portal.community.roles.BannedWritesMiddleware",
     # ETag/304 and the shared response cache of data pages (needs the resolved dataset/edition)
     "clusterobs.portal.caching.DataCacheMiddleware",
     "clusterobs.portal.middleware.ErrorPagesMiddleware",

@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from clusterobs.portal import filters, store
-from clusterobs.portal.api.schemas import ClusterPage, Message
+from clusterobs.portal.api.schemas import MAX_OFFSET, ClusterPage, Message
 from clusterobs.portal.editions import current_dataset
 from clusterobs.portal.explorer import downloads
 from clusterobs.portal.explorer.pages import records
@@ -41,7 +41,7 @@ class ClusterFilters(Schema):
     level: int | None = Field(None, ge=0, le=3)
     min_stars: int | None = Field(None, ge=0, le=4)
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     format: str | None = Field(None, description="csv, xlsx or parquet: the whole filtered table as a file")
 
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from clusterobs.portal.api.schemas import MAX_OFFSET
 from clusterobs.portal.community import directory
 from clusterobs.portal.community.models import Event, Registration
 
@@ -44,7 +45,7 @@ class MemberOut(Schema):
 
 
 @router.get("/community/events", response=list[EventOut])
-def events(request: HttpRequest, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+def events(request: HttpRequest, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> list[dict]:
     """Approved events that have not ended, soonest first (``limit``/``offset`` page them)."""
     confirmed = Count("registrations", filter=Q(registrations__status=Registration.CONFIRMED))
     rows = (Event.objects.filter(approved=True, end__gte=timezone.now()).annotate(n_confirmed=confirmed)
@@ -56,7 +57,7 @@ def events(request: HttpRequest, limit: int = Query(100, ge=1, le=500), offset: 
 
 @router.get("/community/members", response=list[MemberOut])
 def members(request: HttpRequest, q: str = "", role: str = "", country: str = "", category: str = "",
-            limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[dict]:
+            limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> list[dict]:
     """Members who list themselves publicly, with only their public fields (``limit``/``offset`` page them)."""
     anonymous = AnonymousUser()
     _, profiles = directory.members({"q": q, "role": role, "country": country, "category": category}, anonymous)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import Field
 
+#: the largest ``offset`` any list endpoint accepts: far beyond every table (the cluster table
+#: of an edition has about a million rows), and small enough for SQLite and DuckDB integers;
+#: a larger value is a 422 with the error schema, never an overflow (500)
+MAX_OFFSET = 10_000_000
+
 
 class Message(Schema):
     """An error: what is wrong, and the closest valid values when there are any."""

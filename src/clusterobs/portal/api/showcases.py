@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from clusterobs.portal.api.schemas import MAX_OFFSET
 from clusterobs.portal.filters import BadInput, NotFound
 from clusterobs.portal.showcases import downloads, rendering, services
 from clusterobs.portal.showcases.filters import CaseFilter
@@ -25,7 +26,7 @@ class ShowcaseFilters(Schema):
     category: str | None = Field(None, max_length=40, description="cluster category or emerging industry code")
     region: str | None = Field(None, max_length=5, description="NUTS code: its cases and its country's")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     format: str | None = Field(None, description="csv or xlsx: all matching cases as a file")
 
 
