@@ -81,8 +81,12 @@ def cluster_indicators(
     # reference share over the regions where the category is observed, so that regions with a
     # missing (confidential, not imputed) value do not bias E(c)/E_B downwards
     observed_base = ibis.ifelse(t.employment.notnull(), t.base_employment, ibis.null())
+    # and over the regions with a base (a region without a complete total is left out of the
+    # reference share as it is of the ratings), so the LQs of a category average to 1
+    observed_employment = ibis.ifelse(t.base_employment.notnull(), t.employment, ibis.null())
     t = t.mutate(
         category_employment=t.employment.sum().over(group_by=ref),
+        category_observed=observed_employment.sum().over(group_by=ref),
         category_base=observed_base.sum().over(group_by=ref),
         category_wage=_ratio(t.wages.sum().over(group_by=ref),
                              ibis.ifelse(t.wages.notnull(), t.employment, ibis.null())
@@ -92,7 +96,7 @@ def cluster_indicators(
         on = keys(reference, "year", "category")
         t = t.left_join(reference, on).select(t, reference.reference_share)
     else:
-        t = t.mutate(reference_share=_ratio(t.category_employment, t.category_base))
+        t = t.mutate(reference_share=_ratio(t.category_observed, t.category_base))
     # rounded far below any published precision, so that parallel sums in another order
     # cannot flip a rating that sits exactly on a threshold between two identical builds
     t = t.mutate(
@@ -102,7 +106,7 @@ def cluster_indicators(
         wage_per_employee=_ratio(t.wages, t.employment).round(6),
     )
     t = t.mutate(relative_wage=_ratio(t.wage_per_employee, t.category_wage))
-    return _growth(t).drop("category_wage", "category_employment", "category_base",
+    return _growth(t).drop("category_wage", "category_employment", "category_observed", "category_base",
                            "base_employment", "reference_share")
 
 
