@@ -65,3 +65,23 @@ def test_estimates_only_where_the_source_withheld(built_store: Path) -> None:
                AND c.year = 2014 ORDER BY r.stars DESC, c.lq DESC LIMIT 1""").fetchone()[0]
     assert tobacco < 1_000 < 30_000 < auto
     assert strongest == "C29"
+
+
+def test_estimates_carry_their_feasible_range(built_store: Path) -> None:
+    with reader.connect(built_store) as con:
+        rows = con.execute(
+            """SELECT category, employment, employment_lower, employment_upper FROM clusters
+               WHERE scheme = 'nace-division' AND region = 'DE91' AND year = 2014
+               AND category IN ('C12', 'C29')""").fetchall()
+        outside = con.execute(
+            """SELECT count(*) FROM clusters WHERE employment_lower > employment * (1 + 1e-9) + 1e-6
+               OR employment_upper < employment * (1 - 1e-9) - 1e-6""").fetchone()[0]
+        published = con.execute(
+            """SELECT count(*) FROM clusters WHERE uncertain_share = 0 AND employment IS NOT NULL
+               AND abs(employment_upper - employment_lower) > 1e-6 * employment + 1e-6""").fetchone()[0]
+    ranges = {c: (lo, hi) for c, _, lo, hi in rows}
+    # Wolfsburg's motor vehicles: withheld, at least the 32,858 the totals leave (issue 15:
+    # the equal split's 13,911 was below what is feasible)
+    assert 30_000 < ranges["C29"][0] < 40_000 < ranges["C29"][1]
+    assert ranges["C12"][0] == 0
+    assert outside == 0 and published == 0

@@ -7,8 +7,9 @@ No anchor publishes this (product.md). For each of ``Methodology.confidence_draw
 - the LQ threshold becomes t' ~ U[``confidence_lq_range``] (e.g. 1.8 to 2.2);
 - each cluster's employment is multiplied by f ~ U[1 - a, 1 + a], with a =
   ``confidence_noise`` (5%), or ``confidence_noise_flagged`` (15%) in proportion to the
-  cluster's employment from estimated, imputed or NUTS-converted cells; LQ and the
-  region share scale with f, wage per employee with 1/f.
+  cluster's employment from estimated, imputed or NUTS-converted cells, and at least half
+  the feasible range of its estimated employment relative to the value (methodology
+  §5.2b; capped at 50%); LQ and the region share scale with f, wage per employee with 1/f.
 
 The cuts of a draw are taken from the unperturbed distribution at the perturbed share:
 the noise moves the cluster, not the whole category (a second-order effect, ignored so
@@ -85,9 +86,19 @@ def _groups(df: pd.DataFrame) -> tuple[npt.NDArray[np.int64], int]:
 
 
 def _half_width(df: pd.DataFrame, m: Methodology) -> FloatArray:
-    """Per row: half-width of the employment noise (wider for uncertain cells)."""
+    """Per row: half-width of the employment noise (wider for uncertain cells, and at least
+    half the feasible range of an estimated cluster's employment relative to its value)."""
     uncertain = df["uncertain_share"].fillna(0).to_numpy(dtype=np.float64)
-    return m.confidence_noise + (m.confidence_noise_flagged - m.confidence_noise) * uncertain
+    flat = m.confidence_noise + (m.confidence_noise_flagged - m.confidence_noise) * uncertain
+    if "employment_lower" not in df or "employment_upper" not in df:
+        return flat
+    # an estimate's feasible range (methodology §5.2b) widens the noise to half of it
+    emp = df["employment"].to_numpy(dtype=np.float64)
+    spread = (df["employment_upper"].to_numpy(dtype=np.float64)
+              - df["employment_lower"].to_numpy(dtype=np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = np.where(emp > 0, spread / (2 * emp), 0.0)
+    return np.maximum(flat, np.clip(np.nan_to_num(half), 0.0, 0.5))
 
 
 def _certain(low: FloatArray, high: FloatArray, cut_low: FloatArray, cut_high: FloatArray) -> BoolArray:

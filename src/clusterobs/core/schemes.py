@@ -140,14 +140,16 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
     Returns
     -------
     ibis Table
-        ``region, level, year, category, employment, establishments, wages,
-        uncertain_share`` (share of the cluster's employment from uncertain cells) and
+        ``region, level, year, category, employment, establishments, wages``, the employment
+        range ``employment_lower, employment_upper`` when the input has it, ``uncertain_share`` (share of the cluster's employment from uncertain cells) and
         ``coverage`` (sum of the weights of its industries that have an employment value;
         growth is only computed between years of equal coverage).
         A measure is NULL when none of the cluster's industries has a value.
     """
     t = region_industry.inner_join(mapping, "industry")
-    sums = {m: (t[m] * t.weight).sum() for m in MEASURES}
+    # the feasible range of employment (estimates) aggregates like employment, when present
+    bounds = [b for b in ("employment_lower", "employment_upper") if b in region_industry.columns]
+    sums = {m: (t[m] * t.weight).sum() for m in (*MEASURES, *bounds)}
     uncertain = (t.uncertain.ifelse(t.employment * t.weight, 0)).sum()
     by = keys(mapping, "region", "level", "year", "category")
     if "traded" in mapping.columns:

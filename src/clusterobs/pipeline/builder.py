@@ -43,6 +43,8 @@ from clusterobs.store.engine import Connection, check_table, ibis_backend, write
 from clusterobs.store.writer import StoreWriter
 
 MEASURES = ("employment", "establishments", "wages")
+#: the feasible range of employment (estimates, methodology §5.2b), carried like a measure
+BOUNDS = ("employment_lower", "employment_upper")
 #: every criterion column of the ratings table, in method order (methodology §4)
 RATING_COLUMNS = tuple(dict.fromkeys(c for crits in stars.CRITERIA.values() for c in crits))
 
@@ -291,8 +293,14 @@ def region_industry(con: Connection, m: Methodology,
         published = obs["value"].notna().groupby([obs["region"], obs["year"], obs["measure"]]).transform("any")
         filled = est["imputed"].to_numpy(dtype=bool) & withheld & published.to_numpy(dtype=bool)
         value = np.where(filled | ~est["imputed"].to_numpy(dtype=bool), est["value"].to_numpy(), np.nan)
-        obs = obs.assign(value=value, imputed=filled)
+        # the range always holds the estimate (published totals that do not add up can leave
+        # a balanced value just outside the bounds derived from them)
+        lower = np.fmin(est["lower"].to_numpy(dtype=float), value)
+        upper = np.fmax(est["upper"].to_numpy(dtype=float), value)
+        obs = obs.assign(value=value, imputed=filled, lower=np.where(filled, lower, value),
+                         upper=np.where(filled, upper, value))
     obs = obs[obs["value"].notna()]
+    obs = _with_bounds(obs)
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
     long = _harmonise(con, obs, ds, m)
     uncertain = _uncertain_letters(ds)
@@ -302,7 +310,7 @@ def region_industry(con: Connection, m: Methodology,
     wide = long.groupby([*keys, "measure"])["value"].max().unstack("measure").reset_index()
     wide = wide.merge(long.groupby(keys)["uncertain"].any().reset_index(), on=keys, how="left")
     wide.columns.name = None
-    for measure in MEASURES:
+    for measure in (*MEASURES, *BOUNDS):
         if measure not in wide:
             wide[measure] = np.nan
     wide = wide.dropna(subset=list(MEASURES), how="all")
@@ -317,8 +325,21 @@ def region_industry(con: Connection, m: Methodology,
     wide["nuts_version"] = np.int16(m.nuts_version)
     wide["year"] = wide["year"].astype("int32")
     wide["uncertain"] = wide["uncertain"].fillna(False).astype(bool)
-    cols = ["region", "nuts_version", "level", "industry", "year", *MEASURES, "uncertain"]
+    cols = ["region", "nuts_version", "level", "industry", "year", *MEASURES, *BOUNDS, "uncertain"]
     return wide[cols].sort_values(["region", "industry", "year"]).reset_index(drop=True)
+
+
+def _with_bounds(obs: pd.DataFrame) -> pd.DataFrame:
+    """Employment rows plus their feasible range as two more measures (``employment_lower``,
+    ``employment_upper``: the estimate's range, the value itself where published), so that
+    the NUTS conversion and the aggregation to categories carry the range like the value."""
+    emp = obs[obs["measure"] == "employment"]
+    if "lower" not in obs:
+        bounds = [emp.assign(measure=b) for b in BOUNDS]
+    else:
+        bounds = [emp.assign(measure=b, value=emp[col].fillna(emp["value"]))
+                  for b, col in zip(BOUNDS, ("lower", "upper"), strict=True)]
+    return pd.concat([obs, *bounds], ignore_index=True).drop(columns=["lower", "upper"], errors="ignore")
 
 
 def industry_parents(con: Connection, ds: Dataset) -> dict[str, str | None]:
@@ -338,7 +359,7 @@ def _with_parents(con: Connection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFr
     if not parents or not ds.derive_levels:
         return wide
     flags = wide[["region", "industry", "year", "uncertain"]]
-    out = industries.derive_ancestors(wide.drop(columns="uncertain"), parents, list(MEASURES))
+    out = industries.derive_ancestors(wide.drop(columns="uncertain"), parents, [*MEASURES, *BOUNDS])
     # a derived code is uncertain when any of its published parts is
     climbed, up = [flags], flags[flags["uncertain"]]
     for _ in range(6):
@@ -402,7 +423,7 @@ METHOD_COLUMNS = {
                               ("uscmp-strong", "stars"))
 }
 _NUMERIC = ["level", "year", "employment", "establishments", "lq", "share_region",
-            "wage_per_employee", "uncertain_share", "traded"]
+            "wage_per_employee", "uncertain_share", "traded", "employment_lower", "employment_upper"]
 
 
 def _rate(con: Connection, t: ibis.Table, m: Methodology,

@@ -85,7 +85,7 @@ CLUSTER_COLUMNS = (
     "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
     "employment", "establishments", "wages", "share_region", "share_ref", "lq",
     "wage_per_employee", "growth_1y", "growth_5y", "stars", "stars_confidence",
-    "estimate_share", "estimated",
+    "estimate_share", "estimated", "employment_lower", "employment_upper",
 )
 
 
@@ -105,7 +105,8 @@ def clusters(
     """The tidy cluster table (indicators + one method's rating), filtered; a pandas DataFrame.
 
     ``estimate_share`` is the share of the cluster's employment from estimated or flagged
-    cells, ``estimated`` whether there is any (issue: an estimate is never shown as a fact).
+    cells, ``estimated`` whether there is any, ``employment_lower``/``employment_upper`` the
+    feasible range of an estimated cluster's employment (an estimate is never shown as a fact).
 
     This is the one data path of ``clusterobs export``, the portal's tables and the API.
     """
@@ -130,6 +131,8 @@ def clusters(
                c.wage_per_employee, c.growth_1y, c.growth_5y, r.stars::INTEGER AS stars,
                r.confidence AS stars_confidence, r.rating_level,
                round(c.uncertain_share, 6) AS estimate_share, c.uncertain_share > 0 AS estimated,
+               CASE WHEN c.uncertain_share > 0 THEN c.employment_lower END AS employment_lower,
+               CASE WHEN c.uncertain_share > 0 THEN c.employment_upper END AS employment_upper,
                {criteria}
         FROM clusters c
         JOIN ratings r USING (scheme, region, level, year, category)

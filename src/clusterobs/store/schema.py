@@ -63,6 +63,8 @@ def _table(name: str, columns: str, sort_key: tuple[str, ...] = ()) -> TableSche
 
 
 _MEASURES = "employment DOUBLE, establishments DOUBLE, wages DOUBLE"
+#: the feasible range of employment (estimates; equal to employment where published)
+_BOUNDS = "employment_lower DOUBLE, employment_upper DOUBLE"
 #: every criterion of the ratings table (:data:`clusterobs.core.stars.CRITERIA`, methodology §4)
 _CRITERIA = ", ".join(f"{c} BOOLEAN" for c in (
     "size", "specialisation", "focus", "productivity", "dynamism", "strong", "strong10",
@@ -71,14 +73,14 @@ _CRITERIA = ", ".join(f"{c} BOOLEAN" for c in (
 SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
     # base tables of the build (pipeline.builder)
     _table("region_industry", "region VARCHAR, nuts_version SMALLINT, level INTEGER, "
-           f"industry VARCHAR, year INTEGER, {_MEASURES}, uncertain BOOLEAN",
+           f"industry VARCHAR, year INTEGER, {_MEASURES}, {_BOUNDS}, uncertain BOOLEAN",
            ("region", "industry", "year")),
     _table("region_totals", "region VARCHAR, level INTEGER, year INTEGER, "
            "employment_total DOUBLE, establishments_total DOUBLE, wages_total DOUBLE",
            ("region", "year")),
     # created from the indicators' and ratings' SQL (checked with engine.check_table)
     _table("clusters", "scheme VARCHAR, region VARCHAR, level INTEGER, year INTEGER, "
-           f"category VARCHAR, traded BOOLEAN, {_MEASURES}, coverage DOUBLE, "
+           f"category VARCHAR, traded BOOLEAN, {_MEASURES}, {_BOUNDS}, coverage DOUBLE, "
            "uncertain_share DOUBLE, share_region DOUBLE, share_ref DOUBLE, lq DOUBLE, "
            "wage_per_employee DOUBLE, relative_wage DOUBLE, growth_1y DOUBLE, growth_5y DOUBLE, "
            "establishment_growth_1y DOUBLE, lq_traded DOUBLE"),

@@ -75,7 +75,39 @@ class ClusterOut(Schema):
         "the observatory, methodology §5.2b), flagged by the source as estimated, provisional, "
         "break or low reliability, or converted between NUTS versions"))
     estimated: bool | None = Field(None, description="true when any of the employment is such a value")
+    employment_lower: float | None = Field(None, description=(
+        "feasible range of an estimated cluster's employment: the least the adding-up "
+        "constraints of the industry and region hierarchies allow (null when nothing is estimated)"))
+    employment_upper: float | None = Field(None, description="the most they allow")
+    growth_note: str | None = Field(None, description=(
+        "why growth_1y or growth_5y is null, e.g. \"1-year growth: series break (new source "
+        "from 2021)\", \"industries covered differ between the years\" or \"no data in 2013\""))
     criteria: dict[str, bool | None]
+
+
+class YearCoverageOut(Schema):
+    """What one year of the served results covers (finest level of the default scheme)."""
+
+    year: int
+    regions: int
+    countries: int
+    thin: bool = Field(description="fewer than 90% of the best year's regions: comparisons are limited")
+    label: str
+    missing: list[str] = Field(description="countries of the best year without results this year")
+    missing_codes: list[str]
+    best_year: int
+    best_regions: int
+    best_countries: int
+
+
+class CoverageOut(Schema):
+    """Coverage of every year; ``thin_years`` are offered but marked as partial."""
+
+    dataset: str
+    scheme: str
+    default_year: int | None
+    thin_years: list[int]
+    years: list[YearCoverageOut]
 
 
 class DatasetOut(Schema):
