@@ -71,6 +71,7 @@ def test_downloads_and_api_say_what_is_estimated_and_where_it_comes_from(client:
     row = api["items"][0]
     assert row["estimated"] is True and 0 < row["estimate_share"] <= 1  # tobacco: confidential in SBS
     assert row["employment_lower"] <= row["employment"] <= row["employment_upper"]
+    assert "c" in row["flags"] and "i" in row["flags"]  # confidential at the source, estimated here
     csv = client.get("/api/v1/clusters", {"dataset": "gb-bres", "region": "UKD3", "year": 2021,
                                           "format": "csv"})
     assert 'filename="clusters-eu-clusters-eco-classic-gb-bres-live.csv"' in csv["Content-Disposition"]

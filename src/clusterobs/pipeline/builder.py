@@ -103,6 +103,7 @@ def build(
             con.execute(f"DROP TABLE IF EXISTS {table}")
         clock.step("indicators")
         _build_indicators(con, engine, schemes, m)
+        _cluster_flags(con)
         breaks = break_years(con, ds)
         _cut_growth_at_breaks(con, breaks)
         clock.step("ratings")
@@ -141,6 +142,18 @@ def break_years(con: Connection, ds: Dataset) -> list[int]:
         if row and row[0] is not None and before and before[0] is not None and before[0] < row[0]:
             out.append(int(row[0]))
     return sorted(set(out))
+
+
+def _cluster_flags(con: Connection) -> None:
+    """``cluster_flags``: per cluster, the source's flag letters on the employment of its
+    industries (plus ``i`` for cells the observatory estimated), so every value says what it
+    rests on (issue: flags end to end)."""
+    frame = con.execute(
+        """SELECT m.scheme, r.region, r.level, r.year, m.category,
+                  array_to_string(list_sort(list_distinct(flatten(list(string_split(r.flags, ''))))), '') AS flags
+           FROM region_industry r JOIN _mapping m USING (industry)
+           WHERE r.flags <> '' AND m.weight > 0 GROUP BY ALL""").df()
+    write_table(con, "cluster_flags", frame)
 
 
 def _cut_growth_at_breaks(con: Connection, breaks: list[int]) -> None:
@@ -309,6 +322,9 @@ def region_industry(con: Connection, m: Methodology,
     keys = ["region", "industry", "year"]
     wide = long.groupby([*keys, "measure"])["value"].max().unstack("measure").reset_index()
     wide = wide.merge(long.groupby(keys)["uncertain"].any().reset_index(), on=keys, how="left")
+    emp_flags = long[long["measure"] == "employment"].groupby(keys)["flag"].agg(
+        lambda f: "".join(sorted(set("".join(x for x in f if isinstance(x, str))))))
+    wide = wide.merge(emp_flags.rename("flags").reset_index(), on=keys, how="left")
     wide.columns.name = None
     for measure in (*MEASURES, *BOUNDS):
         if measure not in wide:
@@ -325,7 +341,8 @@ def region_industry(con: Connection, m: Methodology,
     wide["nuts_version"] = np.int16(m.nuts_version)
     wide["year"] = wide["year"].astype("int32")
     wide["uncertain"] = wide["uncertain"].fillna(False).astype(bool)
-    cols = ["region", "nuts_version", "level", "industry", "year", *MEASURES, *BOUNDS, "uncertain"]
+    wide["flags"] = wide["flags"].fillna("")
+    cols = ["region", "nuts_version", "level", "industry", "year", *MEASURES, *BOUNDS, "uncertain", "flags"]
     return wide[cols].sort_values(["region", "industry", "year"]).reset_index(drop=True)
 
 
@@ -359,7 +376,8 @@ def _with_parents(con: Connection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFr
     if not parents or not ds.derive_levels:
         return wide
     flags = wide[["region", "industry", "year", "uncertain"]]
-    out = industries.derive_ancestors(wide.drop(columns="uncertain"), parents, [*MEASURES, *BOUNDS])
+    out = industries.derive_ancestors(wide.drop(columns=["uncertain", "flags"]), parents, [*MEASURES, *BOUNDS])
+    out = out.merge(wide[["region", "industry", "year", "flags"]], on=["region", "industry", "year"], how="left")
     # a derived code is uncertain when any of its published parts is
     climbed, up = [flags], flags[flags["uncertain"]]
     for _ in range(6):

@@ -85,7 +85,7 @@ CLUSTER_COLUMNS = (
     "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
     "employment", "establishments", "wages", "share_region", "share_ref", "lq",
     "wage_per_employee", "growth_1y", "growth_5y", "stars", "stars_confidence",
-    "estimate_share", "estimated", "employment_lower", "employment_upper",
+    "estimate_share", "estimated", "employment_lower", "employment_upper", "flags",
 )
 
 
@@ -133,10 +133,12 @@ def clusters(
                round(c.uncertain_share, 6) AS estimate_share, c.uncertain_share > 0 AS estimated,
                CASE WHEN c.uncertain_share > 0 THEN c.employment_lower END AS employment_lower,
                CASE WHEN c.uncertain_share > 0 THEN c.employment_upper END AS employment_upper,
+               coalesce(fl.flags, '') AS flags,
                {criteria}
         FROM clusters c
         JOIN ratings r USING (scheme, region, level, year, category)
         JOIN categories k USING (scheme, category)
+        LEFT JOIN cluster_flags fl USING (scheme, region, level, year, category)
         LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = {NUTS_VERSION_SQL}
         WHERE {' AND '.join(where)}
         ORDER BY c.year DESC, c.region, c.category {page}"""

@@ -73,7 +73,7 @@ _CRITERIA = ", ".join(f"{c} BOOLEAN" for c in (
 SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
     # base tables of the build (pipeline.builder)
     _table("region_industry", "region VARCHAR, nuts_version SMALLINT, level INTEGER, "
-           f"industry VARCHAR, year INTEGER, {_MEASURES}, {_BOUNDS}, uncertain BOOLEAN",
+           f"industry VARCHAR, year INTEGER, {_MEASURES}, {_BOUNDS}, uncertain BOOLEAN, flags VARCHAR",
            ("region", "industry", "year")),
     _table("region_totals", "region VARCHAR, level INTEGER, year INTEGER, "
            "employment_total DOUBLE, establishments_total DOUBLE, wages_total DOUBLE",
@@ -84,6 +84,9 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
            "uncertain_share DOUBLE, share_region DOUBLE, share_ref DOUBLE, lq DOUBLE, "
            "wage_per_employee DOUBLE, relative_wage DOUBLE, growth_1y DOUBLE, growth_5y DOUBLE, "
            "establishment_growth_1y DOUBLE, lq_traded DOUBLE"),
+    # the source's flag letters (and i: estimated) on each cluster's employment
+    _table("cluster_flags", "scheme VARCHAR, region VARCHAR, level INTEGER, year INTEGER, "
+           "category VARCHAR, flags VARCHAR", ("scheme", "region", "year", "category")),
     _table("ratings", "scheme VARCHAR, method VARCHAR, region VARCHAR, level INTEGER, "
            "year INTEGER, category VARCHAR, stars TINYINT, confidence DOUBLE, "
            f"rating_level VARCHAR, {_CRITERIA}"),

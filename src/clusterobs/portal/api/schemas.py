@@ -79,6 +79,9 @@ class ClusterOut(Schema):
         "feasible range of an estimated cluster's employment: the least the adding-up "
         "constraints of the industry and region hierarchies allow (null when nothing is estimated)"))
     employment_upper: float | None = Field(None, description="the most they allow")
+    flags: str | None = Field(None, description=(
+        "the source's flag letters on the cluster's employment (Eurostat: c confidential, "
+        "e estimated, p provisional, b break, u low reliability, ...; i: estimated by the observatory)"))
     growth_note: str | None = Field(None, description=(
         "why growth_1y or growth_5y is null, e.g. \"1-year growth: series break (new source "
         "from 2021)\", \"industries covered differ between the years\" or \"no data in 2013\""))
