@@ -7,7 +7,9 @@ Europe-wide map as SVG, the small multiples as 150 dpi PNG. Headline figures use
 eu-clusters scheme, the eco-classic method (methodology §4a) and NUTS-2 regions; headline
 counts, the Europe map and the hotspots count traded clusters only (US Cluster Mapping
 practice) and leave out ratings resting mostly on employment apportioned from divisions
-shared with other categories (:mod:`clusterobs.reports.purity`), saying how many.
+shared with other categories (:mod:`clusterobs.reports.purity`), saying how many. Employment
+that is partly estimated (confidential cells filled by the observatory, or values the source
+flags) carries an "e" with its estimated share, explained under each table (:data:`ESTIMATE_NOTE`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,28 @@ ATTRIBUTION = {
     "uscmp_cite": ("Delgado, M., Porter, M. E. and Stern, S. (2016), Defining clusters of related "
                    "industries, Journal of Economic Geography 16(1), 1-38."),
 }
+
+
+ESTIMATE_NOTE = ("e: part of this employment is estimated (share in brackets): cells the source "
+                 "withholds as confidential, filled by the observatory within what the published "
+                 "totals allow, or values the source flags as estimated, provisional or of low "
+                 "reliability. Stars resting on such values are less certain.")
+
+
+def estimate_share(frame: pd.DataFrame) -> float:
+    """The employment-weighted estimated share of *frame*'s clusters (0 when none or unknown)."""
+    if "estimate_share" not in frame or frame.empty:
+        return 0.0
+    employment = frame["employment"].fillna(0)
+    total = float(employment.sum())
+    if total <= 0:
+        return 0.0
+    return float((employment * frame["estimate_share"].fillna(0)).sum() / total)
+
+
+def _row_estimate(row: dict[str, Any]) -> float:
+    share = row.get("estimate_share")
+    return 0.0 if share is None or pd.isna(share) else float(share)
 
 
 def render(store: Path, out_dir: Path, manifest: dict[str, Any], log: pd.DataFrame | None = None,
@@ -118,6 +142,7 @@ def context(con: Connection, manifest: dict[str, Any],
     eu = purity.annotate(con, reader.clusters(con, SCHEME, METHOD, year=year, level=LEVEL), SCHEME)
     ctx: dict[str, Any] = {
         "m": manifest, "year": year, "attribution": ATTRIBUTION, "star_bins": STAR_BINS,
+        "estimate_note": ESTIMATE_NOTE,
         "facts": key_facts(con, eu, year),
         "europe_map": _uri(europe_map(canvas, eu), "svg"),
         "hotspots": hotspots(eu, names),
@@ -202,6 +227,7 @@ def hotspots(eu: pd.DataFrame, names: dict[str, str], n: int = 15) -> list[dict[
         out.append({"region": region, "name": names.get(str(region), region), "strong": int(count),
                     "three": int((mine["stars"] == 3).sum()),
                     "employment": float(mine["employment"].sum()),
+                    "estimate_share": estimate_share(mine),
                     "left_out": len(here) - len(mine),
                     "top": ", ".join(mine["category_name"].head(3))})
     return out
@@ -219,7 +245,8 @@ def category_cards(canvas: maps.Canvas, frame: pd.DataFrame, top: int = 3) -> li
             "employment": float(part["employment"].sum()),
             "rated": int((part["stars"] >= 2).sum()), "map": _uri(image, "png"),
             "top": [{"name": r["region_name"], "region": r["region"], "stars": int(r["stars"]),
-                     "employment": float(r["employment"])} for r in _records(lead.head(top))],
+                     "employment": float(r["employment"]), "estimate_share": _row_estimate(r)}
+                    for r in _records(lead.head(top))],
         })
     return sorted(cards, key=lambda c: str(c["name"]))
 
@@ -248,7 +275,8 @@ def entrepreneurship(con: Connection, canvas: maps.Canvas, eu: pd.DataFrame,
             "categories_down": cats.tail(5).iloc[::-1].to_dict("records"),
             "clusters": [{"region": r["region"], "name": names.get(r["region"], r["region"]),
                           "category": r["category_name"], "stars": int(r["stars"]),
-                          "establishments": float(r["establishments"]), "growth": float(r["growth"])}
+                          "establishments": float(r["establishments"]), "growth": float(r["growth"]),
+                          "estimate_share": _row_estimate(r)}
                          for r in _records(best)]}
 
 

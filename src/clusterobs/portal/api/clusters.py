@@ -12,7 +12,7 @@ from clusterobs.portal.editions import current_dataset
 from clusterobs.portal.explorer import downloads
 from clusterobs.portal.explorer.pages import records
 from clusterobs.portal.filters import BadInput
-from clusterobs.store import limits, reader
+from clusterobs.store import coverage, limits, reader
 
 router = Router(tags=["clusters"])
 #: rows a download may hold, per format: an XLSX of 10,000 rows takes ~4 s to write, a CSV
@@ -67,9 +67,13 @@ def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> dict | Http
                 raise _too_many(fmt)
             return downloads.response(df, fmt, f"clusters-{scheme}-{method}")
         df = reader.clusters(con, scheme, method, **args, limit=q.limit + 1, offset=q.offset)
-    rows = records(df)
+        rows = records(df)
+        notes = coverage.growth_notes(con, scheme, rows[: q.limit])
     criteria = reader.METHOD_CRITERIA[method]
-    items = [{**r, "criteria": {c: r.get(c) for c in criteria}} for r in rows[: q.limit]]
+    items = [{**r, "criteria": {c: r.get(c) for c in criteria},
+              "growth_note": coverage.note_text(
+                  notes.get((r["region"], int(r["nuts_level"]), r["category"], int(r["year"])), {}))}
+             for r in rows[: q.limit]]
     more = len(rows) > q.limit
     return {"dataset": current_dataset(), "scheme": scheme, "method": method,
             "limit": q.limit, "offset": q.offset,

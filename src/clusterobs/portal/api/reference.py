@@ -8,6 +8,7 @@ from ninja import Query, Router
 from clusterobs.portal import filters, store
 from clusterobs.portal.api.schemas import (
     CategoryOut,
+    CoverageOut,
     DatasetOut,
     Message,
     MethodOut,
@@ -15,7 +16,7 @@ from clusterobs.portal.api.schemas import (
     SchemeOut,
 )
 from clusterobs.portal.filters import NotFound
-from clusterobs.store import queries
+from clusterobs.store import coverage, queries
 
 router = Router(tags=["reference"])
 
@@ -60,6 +61,20 @@ def get_region(request: HttpRequest, code: str) -> dict:
             near = queries.suggest_regions(con, code[:40])
             raise NotFound(f"no region {code!r}", [{"region": r["region"], "name": r["name"]} for r in near])
         return found
+
+
+@router.get("/coverage", response={200: CoverageOut, 400: Message})
+def year_coverage(request: HttpRequest, scheme: str | None = None) -> dict:
+    """Regions and countries with results per year; thin years (partial coverage) and the
+    countries they lack. The default year is the latest year that is not thin."""
+    from clusterobs.portal.editions import current_dataset
+
+    with store.cursor() as con:
+        scheme = filters.check_scheme(con, scheme or filters.default_scheme(con))
+        years = store.memo(con, coverage.year_coverage, scheme)
+        return {"dataset": current_dataset(), "scheme": scheme,
+                "default_year": filters.check_year(con, scheme, None) if years else None,
+                "thin_years": [y["year"] for y in years if y["thin"]], "years": years}
 
 
 @router.get("/datasets", response=list[DatasetOut])

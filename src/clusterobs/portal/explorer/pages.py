@@ -18,7 +18,7 @@ from clusterobs.portal import store
 from clusterobs.portal.explorer import charts, classes, summary
 from clusterobs.portal.filters import Filters
 from clusterobs.reports import purity
-from clusterobs.store import queries, reader
+from clusterobs.store import coverage, queries, reader
 from clusterobs.store.engine import Connection
 
 Con = Connection
@@ -44,6 +44,22 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame rows as dicts with None for missing values (JSON- and template-safe)."""
     clean = df.astype(object).where(df.notna(), None)
     return clean.to_dict("records")
+
+
+def with_growth_notes(con: Con, scheme: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """*rows* with ``growth_1y_note``/``growth_5y_note``: why an empty growth value is empty."""
+    notes = coverage.growth_notes(con, scheme, rows)
+    for r in rows:
+        mine = notes.get((r["region"], int(r["nuts_level"]), r["category"], int(r["year"])), {})
+        r["growth_1y_note"], r["growth_5y_note"] = mine.get("growth_1y"), mine.get("growth_5y")
+    return rows
+
+
+def year_notice(con: Con, scheme: str, year: int) -> dict[str, Any] | None:
+    """The coverage of *year* with its warning, when the year is thin (else None)."""
+    item = next((c for c in store.memo(con, coverage.year_coverage, scheme) if c["year"] == year), None)
+    text = coverage.notice(item)
+    return {**item, "text": text} if item and text else None
 
 
 def max_stars(con: Con, scheme: str, method: str) -> int:
@@ -96,7 +112,7 @@ def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     df = (df.assign(_local=df["traded"].eq(False))
           .sort_values(["_local", "stars", "employment"], ascending=[True, False, False],
                        na_position="last").drop(columns="_local"))
-    rows = records(df)
+    rows = with_growth_notes(con, f.scheme, records(df))
     lead = [r for r in rows if r["traded"] is not False and not r["apportioned"]]
     top = sorted(lead or rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
     series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top])
@@ -138,7 +154,7 @@ def category_page(con: Con, f: Filters, category: dict[str, Any]) -> Page:
         "traded": purity.traded(con, f.scheme).get(category["category"]),
         "apportioned_title": purity.TITLE,
         "apportioned_count": int(df["apportioned"].sum()),
-        "top": records(df.head(TOP_REGIONS)),
+        "top": with_growth_notes(con, f.scheme, records(df.head(TOP_REGIONS))),
         "regions_count": len(df),
         "lq_chart": charts.histogram([r["lq"] for r in lq], f"Distribution of LQ: {name}"),
         "trend_chart": charts.trend(trend, f"Trend: {name}"),

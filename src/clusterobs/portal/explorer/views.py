@@ -16,7 +16,7 @@ from clusterobs.portal.explorer import downloads, pages
 from clusterobs.portal.filters import BadInput, Filters, NotFound
 from clusterobs.portal.insights.data import scoreboard_regions, trends_regions
 from clusterobs.portal.showcases.services import cases_for_region
-from clusterobs.store import queries
+from clusterobs.store import coverage, queries
 
 CODE = re.compile(r"^[A-Za-z0-9-]{1,12}$")
 def _levels(con: Any) -> list[tuple[int, str]]:
@@ -38,6 +38,9 @@ def _options(con: Any, f: Filters) -> dict[str, Any]:
         "schemes": store.memo(con, queries.schemes),
         "methods": store.memo(con, queries.methods, f.scheme),
         "years": store.memo(con, queries.years, f.scheme),
+        # thin years are labelled in the year select, and a page showing one says what it lacks
+        "year_labels": {c["year"]: c["label"] for c in store.memo(con, coverage.year_coverage, f.scheme)},
+        "year_notice": pages.year_notice(con, f.scheme, f.year),
         "categories": store.memo(con, queries.categories, f.scheme),
         "indicators": [(k, v[1]) for k, v in queries.INDICATORS.items()],
         "levels": _levels(con),

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from clusterobs.portal import store
 from clusterobs.portal.explorer import classes
-from clusterobs.portal.explorer.pages import Page, records
+from clusterobs.portal.explorer.pages import Page, records, year_notice
 from clusterobs.portal.filters import BadInput, NotFound
 from clusterobs.portal.insights import charts
 from clusterobs.reports import trends_report as tr
@@ -137,6 +137,7 @@ def trends_page(con: Con, region: str | None = None) -> Page:
     bottom = growth.tail(12)
     return Page({
         "start": start, "end": end, "growth": records(growth), "emerging": records(emerging),
+        "year_notices": [n for n in (year_notice(con, trends_scheme(con), y) for y in (start, end)) if n],
         "by_category": records(by_cat), "edges": records(edges), "near_one": int((edges["colocation"] > 0.99).sum()),
         "regions": regions, "chosen": chosen, "opportunities": records(opp),
         "growth_chart": charts.growth_bars(records(top) + records(bottom),
