@@ -309,7 +309,9 @@ def region_industry(con: Connection, m: Methodology,
         # the range always holds the estimate (published totals that do not add up can leave
         # a balanced value just outside the bounds derived from them)
         lower = np.fmin(est["lower"].to_numpy(dtype=float), value)
-        upper = np.fmax(est["upper"].to_numpy(dtype=float), value)
+        raw_upper = est["upper"].to_numpy(dtype=float)
+        # no finite bound (no published parent above the cell): the range is unknown
+        upper = np.where(np.isfinite(raw_upper), np.fmax(raw_upper, value), np.nan)
         obs = obs.assign(value=value, imputed=filled, lower=np.where(filled, lower, value),
                          upper=np.where(filled, upper, value))
     obs = obs[obs["value"].notna()]

@@ -130,9 +130,12 @@ def clusters(
                c.employment, c.establishments, c.wages, c.share_region, c.share_ref, c.lq,
                c.wage_per_employee, c.growth_1y, c.growth_5y, r.stars::INTEGER AS stars,
                r.confidence AS stars_confidence, r.rating_level,
-               round(c.uncertain_share, 6) AS estimate_share, c.uncertain_share > 0 AS estimated,
-               CASE WHEN c.uncertain_share > 0 THEN c.employment_lower END AS employment_lower,
-               CASE WHEN c.uncertain_share > 0 THEN c.employment_upper END AS employment_upper,
+               round(c.uncertain_share, 6) AS estimate_share,
+               c.uncertain_share > 0 OR coalesce(fl.flags, '') LIKE '%i%' AS estimated,
+               CASE WHEN c.uncertain_share > 0 OR coalesce(fl.flags, '') LIKE '%i%'
+                    THEN c.employment_lower END AS employment_lower,
+               CASE WHEN c.uncertain_share > 0 OR coalesce(fl.flags, '') LIKE '%i%'
+                    THEN c.employment_upper END AS employment_upper,
                coalesce(fl.flags, '') AS flags,
                {criteria}
         FROM clusters c
