@@ -7,7 +7,13 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -101,10 +107,38 @@ def _search(con: Any, text: str) -> list[dict[str, Any]]:
 MAP_KEYS = ("scheme", "method", "year", "level", "category", "indicator")
 
 
+def _parse_page(request: HttpRequest, con: Any, *, with_category: bool = False) -> Filters | HttpResponse:
+    """The page's filters; when the visitor chose another scheme and the category or method
+    of the previous one does not exist in it, a redirect without them (the new scheme's
+    defaults) instead of an error page. Malformed values stay a 400."""
+    try:
+        return filters.parse(request.GET, con, with_category=with_category)
+    except BadInput as exc:
+        stale = [k for k in ("category", "method") if exc.message.startswith(f"{k}=")
+                 and _exists_elsewhere(con, k, request.GET.get(k, ""))]
+        if not stale or not request.GET.get("scheme"):
+            raise
+        query = request.GET.copy()
+        for key in stale:
+            query.pop(key, None)
+        return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+
+
+def _exists_elsewhere(con: Any, key: str, value: str) -> bool:
+    """Whether *value* is a real method or category (of another scheme): a leftover of the
+    previous choice, not a malformed value."""
+    if key == "method":
+        return value in {m["method"] for m in store.memo(con, queries.methods, None)}
+    return any(value == c["category"] for s in store.memo(con, queries.schemes)
+               for c in store.memo(con, queries.categories, s["scheme"]))
+
+
 def map_view(request: HttpRequest) -> HttpResponse:
     """The choropleth page (``/map/``), or its values as a download."""
     with store.cursor() as con:
-        f = filters.parse(request.GET, con, with_category=True)
+        f = _parse_page(request, con, with_category=True)
+        if isinstance(f, HttpResponse):
+            return f
         return _deliver(request, con, pages.map_page(con, f), "explorer/map.html", "map", f, MAP_KEYS)
 
 
@@ -165,7 +199,9 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
             query = request.META.get("QUERY_STRING", "")
             target = reverse("explorer:region", args=[reg["region"]]) + (f"?{query}" if query else "")
             return HttpResponsePermanentRedirect(target)
-        f = filters.parse(request.GET, con)
+        f = _parse_page(request, con)
+        if isinstance(f, HttpResponse):
+            return f
         page = pages.region_page(con, f, reg)
         # the policy showcases tied to this region, its NUTS parents or its country (issue 9)
         page.context["policy_cases"] = list(cases_for_region(reg["region"])[:8])
