@@ -90,3 +90,13 @@ def test_pages_mark_estimated_employment(client: Client) -> None:
     assert 'class="marker estimated"' in html and "/methodology/ratings/#estimates" in html
     gb = client.get("/regions/UKD3/", {"dataset": "gb-bres"}).content.decode()
     assert 'class="marker estimated"' not in gb  # BRES withholds nothing
+
+
+def test_every_answer_names_its_dataset_and_edition(client: Client) -> None:
+    api = client.get("/api/v1/clusters", {"dataset": "gb-bres", "limit": 1})
+    assert api["X-Observatory-Dataset"] == "gb-bres" and api["X-Observatory-Edition"] == "live"
+    home = client.get("/", {"dataset": "europe"})
+    assert home["X-Observatory-Dataset"] == "europe"
+    html = home.content.decode()
+    assert "Live data" in html and "Europe (Eurostat regional SBS)" in html
+    assert "Edition " + "fingerprint" not in html  # named, not a hash

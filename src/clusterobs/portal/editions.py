@@ -141,6 +141,9 @@ class EditionMiddleware:
             selected_store.reset(token)
             selected_dataset.reset(ds_token)
             selected_edition.reset(ed_token)
+        # every answer says which data it shows (pages, API, downloads)
+        response["X-Observatory-Dataset"] = request.dataset  # type: ignore[attr-defined]
+        response["X-Observatory-Edition"] = name or LIVE
         if explicit:
             if name:
                 response.set_cookie(COOKIE, name, max_age=30 * 86400, samesite="Lax", httponly=True)
@@ -175,7 +178,12 @@ def edition_context(request: HttpRequest) -> dict[str, Any]:
         ds = declaration(shown) if shown else None
     except ClusterObsError:
         ds = None
+    try:
+        published = editions.current_name()
+    except StoreError:
+        published = None
     return {"editions_available": available, "edition_shown": getattr(request, "edition", None),
+            "edition_published": published,
             "datasets_available": datasets, "dataset_shown": shown,
             "dataset_title": ds.title if ds else shown,
             "dataset_attribution": ds.attribution.strip() if ds else "",
