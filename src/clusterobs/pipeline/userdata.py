@@ -106,9 +106,9 @@ def add(file: Path, name: str, columns: str, classification: str, *, year: int |
     for path, what in ((file, "table"), (scheme, "scheme"), (geography_file, "geography")):
         if path is not None and not path.is_file():
             raise DataError(f"the {what} file does not exist", path=str(path))
-    ds = declaration(name, file, parse_columns(columns), classification, year=year, scheme=scheme,
-                     geography_file=geography_file, title=title, total_code=total_code, sheet=sheet)
     mapping = parse_columns(columns)
+    ds = declaration(name, file, mapping, classification, year=year, scheme=scheme,
+                     geography_file=geography_file, title=title, total_code=total_code, sheet=sheet)
     if scheme is not None:  # checked now so that a bad scheme stops the add, not the build
         read_user_scheme(scheme, id=ds.default_scheme, classification=ds.classification)
     regions, geoms = _geography(ds, file, mapping, geography_file)

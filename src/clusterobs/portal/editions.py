@@ -31,34 +31,19 @@ selected_dataset: contextvars.ContextVar[str | None] = contextvars.ContextVar("d
 selected_edition: contextvars.ContextVar[str | None] = contextvars.ContextVar("edition", default=None)
 
 
-_declared: tuple[Any, dict[str, Any]] | None = None
-
-
 def declared() -> dict[str, Any]:
-    """``declarations.all_datasets()``, parsed once per process (parsing the YAML takes ~40 ms)
-    and again when a user declaration is added, removed or replaced."""
-    global _declared
-    folder = declarations.user_dir()
-    try:
-        key = (str(folder), sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yaml")))
-    except OSError:
-        key = (str(folder), [])
-    memo = _declared
-    if memo is None or memo[0] != key:
-        memo = (key, declarations.all_datasets())
-        _declared = memo
-    return memo[1]
+    """The declared datasets (cached by :mod:`clusterobs.sources.declarations`)."""
+    return declarations.all_datasets()
 
 
 def default_id() -> str:
-    """``declarations.default_id()`` from :func:`declared`."""
-    known = declared()
-    return next((ds.id for ds in known.values() if ds.default), next(iter(known)))
+    """The default dataset's id."""
+    return declarations.default_id()
 
 
 def declaration(dataset_id: str) -> Any:
-    """``declarations.get(dataset_id)`` from :func:`declared` (its error for unknown ids)."""
-    return declared().get(dataset_id) or declarations.get(dataset_id)
+    """The declaration of *dataset_id* (its error for unknown ids)."""
+    return declarations.get(dataset_id)
 
 
 def _choice(request: HttpRequest, key: str = COOKIE) -> tuple[str | None, bool]:

@@ -281,8 +281,9 @@ def _read_yaml(text: str, where: str) -> dict[str, Any]:
     return raw
 
 
+@functools.lru_cache(maxsize=1)
 def builtin() -> dict[str, Dataset]:
-    """The declarations shipped with the package, by id."""
+    """The declarations shipped with the package, by id (read once per process)."""
     folder = resources.files("clusterobs.data").joinpath("datasets")
     out = {}
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
@@ -307,13 +308,23 @@ def user_dir() -> Path:
 
 
 def user() -> dict[str, Dataset]:
-    """The users' declarations, by id."""
+    """The users' declarations, by id; parsed again only when a file is added, removed or
+    replaced (every page and command asks for them)."""
     folder = user_dir()
+    try:
+        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yaml")))
+    except OSError:
+        stamp = ()
+    return _parse_user(str(folder), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_user(folder: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, Dataset]:
     out = {}
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.yaml")):
-            ds = from_dict(_read_yaml(path.read_text("utf-8"), str(path)), str(path), user=True)
-            out[ds.id] = ds
+    for name, _ in stamp:
+        path = Path(folder) / name
+        ds = from_dict(_read_yaml(path.read_text("utf-8"), str(path)), str(path), user=True)
+        out[ds.id] = ds
     return out
 
 

@@ -93,7 +93,7 @@ def _years(values: pd.Series, column: str, path: Path) -> pd.Series:
 def _numbers(values: pd.Series, column: str, path: Path) -> pd.Series:
     """Finite, non-negative numbers of plausible size; empty cells are missing values."""
     text = values.str.replace(",", "", regex=False) if values.str.contains(r"^\d{1,3}(?:,\d{3})+$").any() else values
-    empty = text.isin(["", "NA", "NaN", "nan", "..", ":", "-"]) & ~text.eq("-0")
+    empty = text.isin(["", "NA", "NaN", "nan", "..", ":", "-"])
     wellformed = text.str.match(_NUMBER)
     bad = ~empty & ~wellformed
     if bad.any():

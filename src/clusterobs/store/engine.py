@@ -12,7 +12,8 @@ the table's sort key.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -116,14 +117,21 @@ def write_table(con: Connection, name: str, frame: Frame, *, schema: TableSchema
         return replace_rows(con, name, frame, where, params, schema=schema, sort_by=sort_by)
     spec = _schema(name, schema, temp)
     _, select = _select(_columns(frame), spec)
+    with _registered(con, frame) as view:
+        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS "
+                    f"SELECT {select} FROM {view}{_order(spec, sort_by)}")
+    return len(frame)
+
+
+@contextmanager
+def _registered(con: Connection, frame: Frame) -> Iterator[str]:
+    """*frame* as a view of a unique name for the duration of the block."""
     view = f"_write_{next(_names)}"
     con.register(view, frame)
     try:
-        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS "
-                    f"SELECT {select} FROM {view}{_order(spec, sort_by)}")
+        yield view
     finally:
         con.unregister(view)
-    return len(frame)
 
 
 def replace_rows(con: Connection, name: str, frame: Frame, where: str | None = None,
@@ -144,13 +152,9 @@ def replace_rows(con: Connection, name: str, frame: Frame, where: str | None = N
         return write_table(con, name, frame, schema=spec, sort_by=sort_by)
     columns, select = _select(_columns(frame), spec)
     con.execute(f"DELETE FROM {name}" + (f" WHERE {where}" if where else ""), list(params or []))
-    view = f"_write_{next(_names)}"
-    con.register(view, frame)
-    try:
+    with _registered(con, frame) as view:
         con.execute(f"INSERT INTO {name} ({', '.join(_quote(c) for c in columns)}) "
                     f"SELECT {select} FROM {view}{_order(spec, sort_by)}")
-    finally:
-        con.unregister(view)
     return len(frame)
 
 
