@@ -25,6 +25,7 @@ Co-location relatedness (§6, our default): ``CL(c,c')`` = Pearson correlation o
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,29 +256,39 @@ def _columns(year: int, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp],
     }
 
 
-def opportunities(result: pd.DataFrame) -> pd.DataFrame:
+def opportunities(result: pd.DataFrame, exclude: Collection[str] = ()) -> pd.DataFrame:
     """Ranked diversification opportunities: categories with M = 0 in each region and year.
 
-    ``rank`` 1 = best: categories ordered by the mean of their within-region ranks on
-    density and COG (both descending), ties broken by density (our default, §7);
-    ``complexity`` is the category's PCI.
+    The rule (§7, "ranked by ω and COG"; ours: equal weight to both): within a region-year,
+    each candidate's density ω and opportunity gain COG are turned into percentile scores
+    (1 = the best of the region's candidates, ``(n - rank + 1) / n`` with average ranks for
+    ties); ``score`` is their mean and ``rank`` 1 = the highest score, ties broken by
+    density. Sorting by ``score`` is sorting by ``rank``, so a table showing both reads in
+    order. ``complexity`` is the category's PCI. Categories in *exclude* (those whose location
+    is set by natural deposits: a region cannot diversify into coal mining without coal) are
+    not candidates.
 
     Examples
     --------
-    >>> r = pd.DataFrame({"year": 2014, "region": "A", "category": ["x", "y", "z", "w"],
-    ...                   "mcp": [0, 0, 0, 1], "density": [0.2, 0.5, 0.4, 0.9],
-    ...                   "cog": [0.3, 0.1, 0.2, 0.0], "pci": [1.0, -1.0, 0.5, 0.0],
+    >>> r = pd.DataFrame({"year": 2014, "region": "A", "category": ["x", "y", "z", "w", "v"],
+    ...                   "mcp": [0, 0, 0, 1, 0], "density": [0.2, 0.5, 0.4, 0.9, 0.6],
+    ...                   "cog": [0.3, 0.1, 0.2, 0.0, 0.9], "pci": [1.0, -1.0, 0.5, 0.0, 0.2],
     ...                   "flag": None})
-    >>> opportunities(r)[["category", "rank"]].values.tolist()
-    [['y', 1], ['z', 2], ['x', 3]]
+    >>> opportunities(r, exclude=["v"])[["category", "score", "rank"]].values.tolist()
+    [['y', 0.6666666666666666, 1], ['z', 0.6666666666666666, 2], ['x', 0.6666666666666666, 3]]
+    >>> opportunities(r)[["category", "score", "rank"]].values.tolist()[0]
+    ['v', 1.0, 1]
     """
-    t = result.loc[result["mcp"] == 0, ["year", "region", "category", "density", "cog", "pci",
-                                        "flag"]].rename(columns={"pci": "complexity"})
+    keep = (result["mcp"] == 0) & ~result["category"].astype(str).isin([str(c) for c in exclude])
+    t = result.loc[keep, ["year", "region", "category", "density", "cog", "pci", "flag"]].rename(
+        columns={"pci": "complexity"})
     by = t.groupby(["year", "region"])
-    t = t.assign(_score=by["density"].rank(ascending=False) + by["cog"].rank(ascending=False))
-    t = t.sort_values(["year", "region", "_score", "density"], ascending=[True, True, True, False])
+    n = by["density"].transform("size")
+    t = t.assign(score=((n - by["density"].rank(ascending=False) + 1) / n
+                        + (n - by["cog"].rank(ascending=False) + 1) / n) / 2)
+    t = t.sort_values(["year", "region", "score", "density"], ascending=[True, True, False, False])
     t["rank"] = t.groupby(["year", "region"]).cumcount().astype("int64") + 1
-    return t.drop(columns="_score").reset_index(drop=True)
+    return t.reset_index(drop=True)
 
 
 def colocation(frame: pd.DataFrame, value: str = "employment") -> pd.DataFrame:

@@ -134,12 +134,18 @@ def scored_regions(con: Connection) -> pd.DataFrame:
 
 def peer_inputs(con: Connection, values: pd.DataFrame, regions: pd.DataFrame,
                 year: int) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """Peer features (GDP per inhabitant PPS, log density pop21/areaKm) and eu-clusters shares."""
+    """Peer features and cluster portfolio shares (methodology §8, peers).
+
+    Features: GDP per inhabitant PPS, log density (pop21/areaKm) and log population (pop21):
+    size enters so that a region of ten million people is not matched with one of one million
+    because their income and density agree (issue 18). Portfolio: the default scheme's
+    employment shares."""
     ids = list(regions["region"])
     gdp = sb.impute(values[values["indicator"] == "gdp_per_capita_pps"], ids,
                     {"gdp_per_capita_pps": year}, sb.ScoreboardMethod())  # fmt: skip
     dens = con.execute(
-        """SELECT from_code AS region, ln(sum(pop21) / nullif(sum(areaKm), 0)) AS log_density
+        """SELECT from_code AS region, ln(sum(pop21) / nullif(sum(areaKm), 0)) AS log_density,
+                  ln(nullif(sum(pop21), 0)) AS log_population
            FROM nuts_crosswalk WHERE from_version = 2016 AND to_version = 2021 AND level = 2
            GROUP BY ALL""").df().set_index("region")  # fmt: skip
     features = gdp.set_index("region")[["value"]].rename(columns={"value": "gdp_pps"})

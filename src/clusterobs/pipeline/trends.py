@@ -9,8 +9,8 @@ and replaces the scheme's rows of six tables:
   national_effect, industry_mix, competitive_effect, flag)``
 - ``specialisation(region, scheme, year, krugman, hoover, herfindahl)`` (every year)
 - ``relatedness(scheme, category_a, category_b, colocation, proximity)`` (end year)
-- ``opportunities(region, scheme, year, category, density, complexity, cog, rank, flag)``
-  (end year)
+- ``opportunities(region, scheme, year, category, density, complexity, cog, score, rank,
+  flag)`` (end year; resource-bound categories left out, :func:`resource_bound`)
 - ``complexity(region, scheme, year, eci, coi, flag)`` (every year)
 - ``transitions(scheme, method, region, category, start_year, end_year, stars_start,
   stars_end)``
@@ -30,6 +30,7 @@ import pandas as pd
 from clusterobs import config
 from clusterobs.core import relatedness, trends
 from clusterobs.errors import StoreError
+from clusterobs.sources import scheme_build
 from clusterobs.sources.uscmp import read_related_clusters
 from clusterobs.store.engine import Connection, ibis_backend, write_table
 from clusterobs.store.schema import SCHEMAS, TRENDS_TABLES
@@ -58,7 +59,7 @@ def build_trends(con: Connection, *, scheme: str = "eu-clusters", level: int = 2
         "transitions": _transitions(engine, scheme, level, start, end),
     }
     employment = clusters.select("region", "category", "year", "employment").to_pandas()
-    frames.update(_relatedness(employment, _traded(con, scheme), end))
+    frames.update(_relatedness(employment, _traded(con, scheme), end, resource_bound(scheme)))
     return {name: _replace(con, name, frame.assign(scheme=scheme), scheme)
             for name, frame in frames.items()}
 
@@ -104,7 +105,15 @@ def _transitions(engine: ibis.BaseBackend, scheme: str, level: int, start: int,
     return frame
 
 
-def _relatedness(employment: pd.DataFrame, traded: list[str], end: int) -> dict[str, pd.DataFrame]:
+def resource_bound(scheme: str) -> list[str]:
+    """The categories of *scheme* declared ``resource_bound`` in schemes.yaml (none for a
+    scheme without that declaration, e.g. a user's own): never diversification opportunities."""
+    entry = scheme_build.load_metadata().get(scheme, {})
+    return [str(c) for c in entry.get("resource_bound") or []]
+
+
+def _relatedness(employment: pd.DataFrame, traded: list[str], end: int,
+                 exclude: list[str]) -> dict[str, pd.DataFrame]:
     """relatedness, complexity and opportunities frames (without the scheme column)."""
     subset = employment[employment["category"].isin(traded)] if traded else employment
     result = relatedness.complexity(subset)
@@ -123,7 +132,7 @@ def _relatedness(employment: pd.DataFrame, traded: list[str], end: int) -> dict[
     per_region = result.drop_duplicates(["year", "region"])[["region", "year", "eci", "coi",
                                                               "flag"]]
     return {"relatedness": links, "complexity": per_region,
-            "opportunities": relatedness.opportunities(last)}
+            "opportunities": relatedness.opportunities(last, exclude)}
 
 
 def _replace(con: Connection, name: str, frame: pd.DataFrame, scheme: str) -> int:

@@ -109,7 +109,7 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
     _table("relatedness", "scheme VARCHAR, category_a VARCHAR, category_b VARCHAR, "
            "colocation DOUBLE, proximity DOUBLE", ("scheme", "category_a", "category_b")),
     _table("opportunities", "region VARCHAR, scheme VARCHAR, year BIGINT, category VARCHAR, "
-           "density DOUBLE, complexity DOUBLE, cog DOUBLE, rank BIGINT, flag VARCHAR",
+           "density DOUBLE, complexity DOUBLE, cog DOUBLE, score DOUBLE, rank BIGINT, flag VARCHAR",
            ("scheme", "region", "year", "rank")),
     _table("complexity", "region VARCHAR, scheme VARCHAR, year BIGINT, eci DOUBLE, coi DOUBLE, "
            "flag VARCHAR", ("scheme", "region", "year")),

@@ -16,7 +16,7 @@ from clusterobs.errors import StoreError
 
 SHIFT_SHARE_COLUMNS = ("region", "scheme", "category", "start_year", "end_year", "actual_change",
                        "national_effect", "industry_mix", "competitive_effect")
-OPPORTUNITY_COLUMNS = ("region", "scheme", "category", "density", "complexity", "rank")
+OPPORTUNITY_COLUMNS = ("region", "scheme", "category", "rank", "score", "density", "cog", "complexity")
 
 
 def _require(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
@@ -55,6 +55,13 @@ def opportunities(con: duckdb.DuckDBPyConnection, scheme: str = "eu-clusters",
                   params)
 
 
+def region_employment(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, float]:
+    """Region -> total (business-economy) employment in *year*, every region of the store."""
+    rows = con.execute("SELECT region, max(employment_total) FROM region_totals WHERE year = ? "
+                       "GROUP BY region", [year]).fetchall()
+    return {str(r): float(v or 0) for r, v in rows}
+
+
 def relatedness_network(con: duckdb.DuckDBPyConnection, scheme: str = "eu-clusters",
                         top: int = 100, min_colocation: float | None = None) -> pd.DataFrame:
     """The *top* strongest co-location links of *scheme*, with category names, for a network
@@ -90,8 +97,8 @@ def region_trends(con: duckdb.DuckDBPyConnection, region: str,
                 t.competitive_effect, t.flag
             FROM shift_share t {named} WHERE t.region = ? AND t.scheme = ?
             ORDER BY abs(t.actual_change) DESC, t.category""", p),
-        "opportunities": _query(con, f"""SELECT t.category, c.category_name, t.density,
-                t.complexity, t.cog, t.rank, t.flag
+        "opportunities": _query(con, f"""SELECT t.rank, t.category, c.category_name, t.score,
+                t.density, t.cog, t.complexity, t.flag
             FROM opportunities t {named} WHERE t.region = ? AND t.scheme = ?
             ORDER BY t.rank LIMIT 10""", p),
         "transitions": _query(con, """SELECT method, CASE WHEN stars_end > stars_start

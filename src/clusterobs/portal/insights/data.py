@@ -110,6 +110,14 @@ def check_dimension(con: Con, raw: str | None) -> tuple[str, dict[str, str]]:
 
 # --- trends -----------------------------------------------------------------------------------
 
+def largest_region(con: Con, known: dict[str, str], year: int) -> dict[str, str]:
+    """The region of *known* with the most employment in *year* (the trends page's default,
+    instead of whichever code sorts first), ``{"region", "name", "default": True}``."""
+    sizes = store.memo(con, trends_queries.region_employment, year)
+    code = max(sorted(known), key=lambda c: sizes.get(c, -1.0))
+    return {"region": code, "name": known[code], "default": "yes"}
+
+
 def require(con: Con, table: str, what: str) -> None:
     """NotFound naming the dataset when it has no *table* (no trends: one year; no scoreboard)."""
     if not reader.has_table(con, table):
@@ -129,7 +137,7 @@ def trends_page(con: Con, region: str | None = None) -> Page:
     edges = store.memo(con, trends_queries.relatedness_network, trends_scheme(con), NETWORK_EDGES)
     regions = trends_regions(con)
     chosen = check_region(con, region, regions, "insights:trends_region", "trends") if region else \
-        {"region": next(iter(sorted(regions))), "name": regions[next(iter(sorted(regions)))]}
+        largest_region(con, regions, end)
     opp = trends_queries.opportunities(con, trends_scheme(con), region=chosen["region"])
     names = dict(con.execute("SELECT category, category_name FROM categories WHERE scheme = ?", [trends_scheme(con)]).fetchall())
     opp.insert(3, "category_name", opp["category"].map(names))
