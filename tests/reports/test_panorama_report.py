@@ -90,3 +90,19 @@ def test_svg_and_bins() -> None:
     assert canvas.draw({"XX": "#000000"}, width=2, fmt="svg").lstrip().startswith(b"<?xml")
     assert maps.binned({"A": 3, "B": 12, "C": None}, panorama.COUNT_BINS) == {
         "A": "#6baed6", "B": "#08306b"}
+
+
+def test_headline_for_the_home_page_is_the_reports_own(report: dict[str, Path]) -> None:
+    """headline.json holds the report's key facts and first hotspots; headline.svg its map."""
+    import json
+    import re
+
+    data = json.loads(report["headline"].read_text("utf-8"))
+    html = report["html"].read_text("utf-8")
+    assert data["name"] == "2025-H2" and data["year"] == 2014 and len(data["hotspots"]) == 10
+    hotspots = html[html.index("Regional hotspots"):]
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+) \((\w+)\)</td><td class=\"n\">(\d+)</td>", hotspots)
+    assert [(h["region"], h["strong"]) for h in data["hotspots"]] == [(r[2], int(r[3])) for r in rows[:10]]
+    assert f"<b>{data['facts']['strong']:,}</b>" in html
+    svg = report["headline_map"].read_bytes()
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg[:2000] and len(svg) > 100_000

@@ -15,6 +15,7 @@ flags) carries an "e" with its estimated share, explained under each table (:dat
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,7 +96,7 @@ def render(store: Path, out_dir: Path, manifest: dict[str, Any], log: pd.DataFra
     with reader.connect(store) as con:
         ctx = context(con, manifest, log)
     html = _template().render(**ctx)
-    out: dict[str, Path] = {}
+    out: dict[str, Path] = write_headline(ctx, out_dir)
     if "html" in formats:
         out["html"] = out_dir / "report.html"
         out["html"].write_text(html, encoding="utf-8")
@@ -105,6 +106,20 @@ def render(store: Path, out_dir: Path, manifest: dict[str, Any], log: pd.DataFra
         out["pdf"] = out_dir / "report.pdf"
         HTML(string=html, base_url=str(out_dir)).write_pdf(out["pdf"])
     return out
+
+
+def write_headline(ctx: dict[str, Any], out_dir: Path, n: int = 10) -> dict[str, Path]:
+    """The edition's headline for the portal's home page: ``headline.json`` (year, key facts,
+    the top *n* hotspots with their estimated share, the attribution) and ``headline.svg``
+    (the Europe map of 2-3 star traded clusters), the same numbers as the report's."""
+    svg = out_dir / editions.HEADLINE_MAP
+    svg.write_bytes(base64.b64decode(str(ctx["europe_map"]).split(",", 1)[1]))
+    data = {"name": ctx["m"]["name"], "year": ctx["year"], "facts": ctx["facts"],
+            "hotspots": ctx["hotspots"][:n], "estimate_note": ctx["estimate_note"],
+            "attribution": [ctx["attribution"]["eurostat"], ctx["attribution"]["boundaries"]]}
+    path = out_dir / editions.HEADLINE
+    path.write_text(json.dumps(data, indent=1, default=float), encoding="utf-8")
+    return {"headline": path, "headline_map": svg}
 
 
 def _template() -> jinja2.Template:

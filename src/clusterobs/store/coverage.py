@@ -193,3 +193,52 @@ def note_text(notes: Mapping[str, str]) -> str | None:
     """One line for the API: ``"1-year growth: ...; 5-year growth: ..."`` (None when empty)."""
     parts = [f"{SPANS[c]}-year growth: {notes[c]}" for c in SPANS if c in notes]
     return "; ".join(parts) or None
+
+
+def value_years(con: Connection, scheme: str, column: str, level: int) -> list[int]:
+    """The years in which at least one cluster of *scheme* at *level* has a value in
+    ``clusters.<column>`` (e.g. ``growth_5y`` starts five years after the data)."""
+    if column not in {"employment", "lq", "wage_per_employee", *SPANS}:
+        raise ValueError(f"unknown clusters column {column!r}")
+    rows = con.execute(f"SELECT DISTINCT year FROM clusters WHERE scheme = ? AND level = ? "
+                       f"AND {column} IS NOT NULL ORDER BY 1", [scheme, level]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def empty_map_notice(con: Connection, scheme: str, column: str, label: str, year: int,
+                     level: int) -> str:
+    """Why no region has a value of *column* in *year*, and the years that have one."""
+    years = value_years(con, scheme, column, level)
+    span = SPANS.get(column)
+    if span is not None:
+        first = min((y for y in data_years(con, scheme, level)), default=year)
+        why = (f"{label.split(',')[0].lower()} over {span} year{'s' if span > 1 else ''} compares "
+               f"with {year - span}, " + (f"before the first year of data ({first})" if year - span < first
+                                          else "across a series break or a change of the industries covered"))
+    else:
+        why = f"the data hold no {label.lower()} for {year}"
+    have = (f"Years with values: {_spans(years)}." if years else "No year has values.")
+    return f"No region has a value for {year}: {why}. {have}"
+
+
+def data_years(con: Connection, scheme: str, level: int) -> list[int]:
+    """The years with clusters of *scheme* at *level*."""
+    return value_years(con, scheme, "employment", level)
+
+
+def _spans(years: list[int]) -> str:
+    """Years as ranges: ``[2013, 2014, 2015, 2021]`` -> ``'2013–2015, 2021'``.
+
+    >>> _spans([2013, 2014, 2015, 2021])
+    '2013–2015, 2021'
+    """
+    out: list[str] = []
+    start = prev = years[0]
+    for y in [*years[1:], None]:
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        out.append(str(start) if start == prev else f"{start}–{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(out)

@@ -32,6 +32,9 @@ POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 STORE = "store.duckdb"
 CHANGES = "changes.parquet"
+#: the headline of the edition's report for the home page (reports.panorama.write_headline)
+HEADLINE = "headline.json"
+HEADLINE_MAP = "headline.svg"
 #: downloads of an edition: kind -> (file name pattern, media type)
 DOWNLOADS: dict[str, tuple[str, str]] = {
     "report_html": ("report.html", "text/html; charset=utf-8"),
@@ -128,6 +131,25 @@ def dataset_stores(name: str, root: Path | None = None) -> dict[str, Path]:
     info = manifest(name, root).get("datasets") or {}
     folder = edition_dir(name, root)
     return {ds: folder / str(meta["file"]) for ds, meta in info.items()}
+
+
+def headline(name: str, root: Path | None = None) -> dict[str, Any] | None:
+    """The headline (year, key facts, hotspots) of edition *name*; None for an edition built
+    before editions carried one."""
+    path = edition_dir(name, root) / HEADLINE
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    data["map"] = (edition_dir(name, root) / HEADLINE_MAP).is_file()
+    return data
+
+
+def headline_map(name: str, root: Path | None = None) -> Path:
+    """The headline map (SVG) of edition *name*; StoreError when it has none."""
+    path = edition_dir(name, root) / HEADLINE_MAP
+    if not path.is_file():
+        raise StoreError(f"edition {name} has no headline map")
+    return path
 
 
 def download_path(name: str, kind: str, root: Path | None = None) -> Path:

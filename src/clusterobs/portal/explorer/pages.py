@@ -90,6 +90,9 @@ def map_page(con: Con, f: Filters) -> Page:
         r["color"] = classes.MISSING if r["class"] is None else legend.colors[r["class"]]
     data = {r["region"]: {"c": r["class"], "t": r["text"]} for r in rows}
     cat = queries.category(con, f.scheme, f.category)
+    column = queries.INDICATORS[f.indicator][0].split(".")[-1]
+    empty = None if numbers or f.indicator == "stars" else store.memo(
+        con, coverage.empty_map_notice, f.scheme, column, queries.INDICATORS[f.indicator][1], f.year, f.level)
     return Page({
         "rows": rows,
         "legend": legend,
@@ -100,7 +103,12 @@ def map_page(con: Con, f: Filters) -> Page:
         "category": cat,
         "indicator_label": queries.INDICATORS[f.indicator][1],
         "indicator_help": INDICATOR_HELP.get(f.indicator),
-    }, {"values": [{k: r[k] for k in ("region", "name", "value", "employment", "lq", "stars")}
+        "valued": len(numbers),
+        "empty_notice": empty,
+    }, {"values": [{"scheme": f.scheme, "category": f.category, "category_name": cat["category_name"] if cat else None,
+                    "year": f.year, "method": f.method, "indicator": f.indicator,
+                    "indicator_label": queries.INDICATORS[f.indicator][1],
+                    **{k: r[k] for k in ("region", "name", "value", "employment", "lq", "stars")}}
                    for r in rows]})
 
 

@@ -21,6 +21,7 @@ from clusterobs.portal import filters, store
 from clusterobs.portal.explorer import downloads, pages
 from clusterobs.portal.filters import BadInput, Filters, NotFound
 from clusterobs.portal.insights.data import scoreboard_regions, trends_regions
+from clusterobs.portal.panorama.views import panorama_headline
 from clusterobs.portal.showcases.services import cases_for_region
 from clusterobs.store import coverage, queries
 
@@ -79,7 +80,8 @@ def home(request: HttpRequest) -> HttpResponse:
         page = pages.home(con, f)
         results = _search(con, text) if text else []
         return render(request, "explorer/home.html", {
-            **page.context, "f": f, "q": text, "results": results, "nav": "home", **_options(con, f)})
+            **page.context, "f": f, "q": text, "results": results, "nav": "home",
+            "panorama": panorama_headline(getattr(request, "edition", None)), **_options(con, f)})
 
 
 def search(request: HttpRequest) -> JsonResponse:

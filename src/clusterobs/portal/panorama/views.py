@@ -70,6 +70,29 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "panorama/index.html", {"nav": "panorama", "editions": rows})
 
 
+def panorama_headline(shown: str | None) -> dict[str, Any] | None:
+    """The headline (key facts, hotspots, map) of the edition *shown*, else of the published
+    one, else of the newest; None when no edition exists or it carries no headline."""
+    try:
+        name = shown or store.current_name() or (store.names() or [None])[-1]
+        data = store.headline(name) if name else None
+    except StoreError:
+        return None
+    return None if data is None else {**data, "edition": name}
+
+
+def headline_map(request: HttpRequest, edition: str) -> FileResponse:
+    """The Europe map of an edition's headline (SVG, immutable like the edition)."""
+    name = _edition_or_404(edition)
+    try:
+        path = store.headline_map(name)
+    except StoreError as exc:
+        raise Http404(str(exc)) from exc
+    response = FileResponse(path.open("rb"), content_type="image/svg+xml")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
 def download(request: HttpRequest, edition: str, kind: str) -> FileResponse:
     """One download of an edition (report, data package, change log, manifest)."""
     name = _edition_or_404(edition)

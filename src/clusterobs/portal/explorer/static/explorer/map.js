@@ -13,10 +13,29 @@
   var europe = L.latLngBounds([[35.5, -10.5], [70.5, 33.5]]);
   map.fitBounds(europe);
 
+  // the legend and, for a year without values, the reason, drawn on the map itself
+  var overlay = L.control({ position: "topright" });
+  overlay.onAdd = function () {
+    var box = L.DomUtil.create("div", "map-overlay");
+    box.setAttribute("aria-hidden", "true");  // the panel below says the same to assistive tools
+    return box;
+  };
+  overlay.addTo(map);
   function readPanel() {
     var node = panel.querySelector("#map-data");
     state.data = JSON.parse(node.textContent);
     state.qs = panel.querySelector(".map-panel").dataset.qs || "";
+    var box = overlay.getContainer(), title = panel.querySelector(".legend-title"),
+      legend = panel.querySelector(".legend"), empty = panel.querySelector("#map-empty");
+    box.textContent = "";
+    if (empty) {
+      var note = document.createElement("p");
+      note.className = "map-overlay-empty";
+      note.textContent = empty.textContent;
+      box.appendChild(note);
+    }
+    if (title) { var t = document.createElement("strong"); t.textContent = title.textContent; box.appendChild(t); }
+    if (legend) { box.appendChild(legend.cloneNode(true)); }
   }
   function value(code) { return state.data.values[code]; }
   function style(feature) {
