@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -261,14 +262,45 @@ def scoreboard_cmd(
         warnings.simplefilter("always")
         rows = build_scoreboard(writer.con, mirror, year)
         writer.commit()
-    if caught:  # one summary line instead of a warning per indicator file
-        codes = sorted({str(w.message).split(": ")[-1] for w in caught})
-        err.print(f"[yellow]note:[/] {len(caught)} indicator files name region codes that are "
-                  f"not NUTS 2016 regions; they are left out ({'; '.join(codes)[:300]})", highlight=False)
+    for line in warning_summary(caught):  # a line per kind instead of a warning per file
+        err.print(f"[yellow]note:[/] {line}", highlight=False)
     table = Table("table", "rows", title="Scoreboard")
     for name, n in rows.items():
         table.add_row(name, f"{n:,}")
     console.print(table)
+
+
+def warning_summary(caught: list[Any]) -> list[str]:
+    """One line per kind of warning: the unknown region codes of the indicator files (each
+    code once), and any other warning once with its count.
+
+    >>> from types import SimpleNamespace as W
+    >>> from clusterobs.sources.indicators import UnknownRegionWarning as U
+    >>> warning_summary([W(category=U, message="a.tsv: 2 region code(s) ..., left out: TR10, MK00"),
+    ...                  W(category=U, message="b.tsv: 1 region code(s) ..., left out: MK00"),
+    ...                  W(category=RuntimeWarning, message="All-NaN slice encountered"),
+    ...                  W(category=RuntimeWarning, message="All-NaN slice encountered")])
+    ['2 indicator files name 2 region codes that are not NUTS 2016 regions, left out: MK00, TR10', 'RuntimeWarning (2 times): All-NaN slice encountered (regions or years without data are left out)']
+    """
+    from clusterobs.sources.indicators import UnknownRegionWarning
+
+    files, codes, other = 0, set[str](), Counter[tuple[str, str]]()
+    for w in caught:
+        if issubclass(w.category, UnknownRegionWarning):
+            files += 1
+            listed = str(w.message).rsplit("left out: ", 1)[-1].replace(" ...", "")
+            codes.update(c.strip() for c in listed.split(",") if c.strip())
+        else:
+            other[(w.category.__name__, str(w.message))] += 1
+    lines = []
+    if files:
+        shown = sorted(codes)
+        lines.append(f"{files} indicator files name {len(shown)} region codes that are not NUTS 2016 "
+                     f"regions, left out: {', '.join(shown[:30])}{' ...' if len(shown) > 30 else ''}")
+    for (kind, message), n in other.items():
+        hint = " (regions or years without data are left out)" if "NaN" in message else ""
+        lines.append(f"{kind} ({n} time{'s' if n > 1 else ''}): {message}{hint}")
+    return lines
 
 
 @app.command("validate")
