@@ -26,7 +26,8 @@ def test_schemes_categories_methods(client, con):
 def test_regions(client, con):
     level1 = client.get("/api/v1/regions?level=1").json()
     assert len(level1) == scalar(con, "SELECT count(DISTINCT region) FROM region_totals WHERE level=1")
-    assert client.get("/api/v1/regions/ITC4").json() == {"region": "ITC4", "name": "Lombardia", "level": 2, "country": "IT"}
+    assert client.get("/api/v1/regions/ITC4").json() == {"dataset": "europe", "edition": "live", "region": "ITC4",
+                                                          "name": "Lombardia", "level": 2, "country": "IT"}
     missing = client.get("/api/v1/regions/ITC9")
     assert missing.status_code == 404 and "ITC4" in [s["region"] for s in missing.json()["suggestions"]]
 

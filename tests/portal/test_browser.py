@@ -66,7 +66,8 @@ def test_download_returns_the_rows_of_the_table(local_page, live_server, con, tm
     expected = scalar(con, """SELECT count(*) FROM clusters WHERE scheme='eu-clusters' AND category='4'
                               AND year=2014 AND level=2""")
     # every download names its dataset and edition first
-    assert lines[0].startswith("dataset,edition,region,name,value") and len(lines) - 1 == expected
+    assert lines[0].startswith("dataset,edition,scheme,category,category_name,year,method,indicator,")
+    assert ",region,name,value," in lines[0] and len(lines) - 1 == expected
 
 
 def test_search_autocomplete_with_the_keyboard(local_page, live_server):

@@ -108,3 +108,13 @@ def test_region_download_names_the_wage_currency(client):
     body = client.get("/regions/ITC4/?format=csv").content.decode()
     header = next(csv.reader(io.StringIO(body)))
     assert "wage_per_employee_eur" in header and "wage_per_employee" not in header
+
+
+@pytest.mark.parametrize("url", ["/api/v1/clusters?region=ITC4&limit=1", "/api/v1/scoreboard/ITC4",
+                                 "/api/v1/coverage"])
+def test_every_api_object_names_its_dataset_and_edition(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 200, url
+    body = resp.json()
+    assert body["dataset"] == "europe" and body["edition"] == "live"
+    assert resp["X-Observatory-Edition"] == "live" and resp["X-Observatory-Dataset"] == "europe"

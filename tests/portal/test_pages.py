@@ -33,7 +33,7 @@ def test_home_headline_figures_equal_the_store(client, con):
     assert f'data-figure="regions">{regions:,}<' in html
     assert f'data-figure="rated_clusters">{rated:,}<' in html
     assert f'data-figure="rated_employment">{employment:,.0f}<' in html
-    assert "Headline figures, 2014" in html  # 2015 covers only part of the regions
+    assert "Headline figures of the live data, 2014" in html  # 2015 covers only part of the regions
 
 
 def test_search_autocomplete_and_no_js_results(client):
@@ -51,7 +51,7 @@ def test_map_page_table_and_download_match_the_store(client, con):
         """SELECT c.region, c.lq FROM clusters c JOIN ratings r USING (scheme, region, level, year, category)
            WHERE c.scheme=? AND r.method=? AND c.category='4' AND c.year=? AND c.level=2 ORDER BY c.region""",
         [SCHEME, METHOD, YEAR]).df()
-    assert f"Table of the map values ({len(expected)} regions)" in html
+    assert f"Table of the map values ({len(expected)} regions, " in html
     assert "© EuroGeographics for the administrative boundaries" in html and "Source: Eurostat" in html
     got = pd.read_csv(io.BytesIO(client.get(f"/map/?category=4&year={YEAR}&format=csv").content))
     assert list(got["region"]) == list(expected["region"])
