@@ -57,7 +57,7 @@ def estimate(value: Any, lower: Any, upper: Any, estimated: Any, flags: str = ""
     if not estimated:
         return {"text": _fmt(value), "note": None, "title": None}
     finite = all(b is not None and b == b and abs(b) != float("inf") for b in (lower, upper))
-    if finite and upper > lower:
+    if finite and _fmt(upper) != _fmt(lower):
         note = f"estimate, {_fmt(lower)}–{_fmt(upper)}"
     elif finite:
         note = "estimate"
@@ -69,10 +69,9 @@ def estimate(value: Any, lower: Any, upper: Any, estimated: Any, flags: str = ""
 
 
 def _with_estimates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for r in rows:
-        r["shown"] = estimate(r.get("employment"), r.get("employment_lower"), r.get("employment_upper"),
-                              r.get("estimated"), r.get("flags") or "")
-    return rows
+    """Copies of *rows* with ``shown`` (see :func:`estimate`); the rows stay the downloads."""
+    return [{**r, "shown": estimate(r.get("employment"), r.get("employment_lower"), r.get("employment_upper"),
+                                    r.get("estimated"), r.get("flags") or "")} for r in rows]
 
 
 def history_chart(rows: list[dict[str, Any]], title: str, max_stars: int) -> dict[str, Any]:
@@ -121,13 +120,10 @@ def build(con: Any, f: Filters, region: dict[str, Any], category: dict[str, Any]
     if cluster is not None:
         cluster["shown"] = estimate(cluster["employment"], cluster["employment_lower"],
                                     cluster["employment_upper"], cluster["estimated"], cluster["flags"])
-    industries = _with_estimates(data.industries(con, f.scheme, code, level, cat, f.year))
-    history = _with_estimates(data.history(con, f.scheme, f.method, code, level, cat))
+    industries = data.industries(con, f.scheme, code, level, cat, f.year)
+    history = data.history(con, f.scheme, f.method, code, level, cat)
     strongest = data.strongest(con, f.scheme, f.method, cat, f.year, level, code, TOP)
-    _with_estimates(strongest["top"] + ([strongest["mine"]] if strongest["mine"] else []))
     related = data.related(con, f.scheme, f.method, cat, code, level, f.year, RELATED)
-    if related:
-        _with_estimates(related)
     stars = pages.max_stars(con, f.scheme, f.method)
     name = f"{category['category_name']} in {region['name']}"
     with_value = [r for r in industries if r["employment"] is not None]
@@ -137,15 +133,16 @@ def build(con: Any, f: Filters, region: dict[str, Any], category: dict[str, Any]
         "cluster": cluster,
         "max_stars": stars,
         "criteria": list(reader.METHOD_CRITERIA[f.method]),
-        "industries": industries,
+        "industries": _with_estimates(industries),
         "industries_total": sum(r["employment"] for r in with_value),
         "industries_missing": [r for r in industries if r["employment"] is None],
         "detail": detail_label(con, f.scheme),
-        "history": history,
+        "history": _with_estimates(history),
         "breaks": [r["year"] for r in history if r["break"]],
         "history_chart": history_chart(history, f"Employment and stars: {name}", stars),
-        "strongest": strongest,
-        "related": related,
+        "strongest": {**strongest, "top": _with_estimates(strongest["top"]),
+                      "mine": _with_estimates([strongest["mine"]])[0] if strongest["mine"] else None},
+        "related": None if related is None else _with_estimates(related),
         "apportioned_title": purity.TITLE,
     }, {"industries": industries, "history": history, "strongest": strongest["top"], "related": related or []})
 
