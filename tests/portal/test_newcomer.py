@@ -74,6 +74,7 @@ def test_rating_markers_of_region_category_map_and_compare_link_to_their_anchor(
         "/map/?scheme=eu-clusters&category=4&indicator=lq": ("lq", "stars"),
         "/map/?scheme=eu-clusters&category=4&indicator=stars": ("stars",),
         "/compare/?regions=ITC4,DE21": ("stars", "confidence", "lq"),
+        "/regions/DE91/categories/4/": ("stars", "confidence", "lq", "estimates", "purity"),
     }
     for url, anchors in pages.items():
         page = _html(client, url)

@@ -17,7 +17,7 @@ MAIN_PAGES = [
     "/", "/map/", "/regions/ITC4/", "/regions/DE1/", "/categories/eu-clusters/4/", "/compare/?regions=ITC4,DE21,FR10",
     "/compare/", "/panorama/", "/trends/", "/trends/regions/ITC4/", "/scoreboard/", "/scoreboard/ITC4/",
     "/stress-test/", "/showcases/", "/community/", "/methodology/", "/methodology/ratings/",
-    "/methodology/schemes/", "/contact/",
+    "/methodology/schemes/", "/contact/", "/regions/ITC4/categories/4/",
 ]
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clusterobs.portal.explorer import views
+from clusterobs.portal.explorer import region_category, views
 
 app_name = "explorer"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("map/", views.map_view, name="map"),
     path("map/panel/", views.map_panel, name="map_panel"),
     path("regions/<str:code>/", views.region, name="region"),
+    path("regions/<str:code>/categories/<str:category>/", region_category.region_category,
+         name="region_category"),
     path("categories/<str:scheme>/<str:code>/", views.category, name="category"),
     path("compare/", views.compare, name="compare"),
 ]
