@@ -61,18 +61,18 @@ def test_sign_up_verify_register_and_post(local_page, live_server, transactional
     page.fill("input[name=email]", "new.member@example.org")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("form[method=post] button[type=submit]")
     page.wait_for_load_state()
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[0].body)
     assert link, mail.outbox[0].body
     page.goto(link.group(0))
-    page.click("form button[type=submit]")  # confirm
+    page.click("form[method=post] button[type=submit]")  # confirm
     page.wait_for_load_state()
     if "/accounts/login/" in page.url:
         page.fill("input[name=login]", "new.member@example.org")
         page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("form[method=post] button[type=submit]")
     page.wait_for_url(f"{base}/community/")
 
     # profile, then register for the event

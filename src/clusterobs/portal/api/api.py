@@ -15,7 +15,6 @@ from clusterobs.portal.editions import current_dataset, selected_edition
 from clusterobs.portal.filters import BadInput, NotFound
 
 
-
 class NamedRenderer(JSONRenderer):
     """Every JSON object the API answers names the data it comes from: ``dataset`` and
     ``edition`` (an edition's name, or ``live`` for the latest build), as the
