@@ -160,26 +160,27 @@ def _print_summary() -> None:
 def setup() -> None:
     """Load the core datasets and build the results when the store lacks them."""
     path = config.store_path()
+    before: set[str] = set()
     if path.exists():
         with reader.connect(path) as con:
-            loaded = {p["dataset"] for p in reader.provenance(con)}
-        missing = [i for i in catalog.core_ids() if i not in loaded]
-    else:
-        missing = catalog.core_ids()
-    if missing:
+            before = {p["dataset"] for p in reader.provenance(con)}
+    missing = [i for i in catalog.core_ids() if i not in before]
+    if missing:  # sources the mirror lacks (optional ones) stay missing without a rebuild
         data_load(missing, strict=False)
     with reader.connect(path) as con:
         loaded = {p["dataset"] for p in reader.provenance(con)}
+    new = loaded - before
     for ds in declarations.all_datasets().values():
         if not any(i in loaded for i in ds.source_ids):
             continue
         out = config.results_path(ds.id)
-        if missing or not out.exists():
+        fresh = bool(new & set(ds.source_ids)) or not out.exists()
+        if fresh:
             build_cmd(ds.id)
         if ds.scoreboard and config.mirror_dir() is not None:
             with reader.connect(out) as con:
                 scored = reader.has_table(con, "scoreboard_scores")
-            if missing or not scored:
+            if fresh or not scored:
                 scoreboard_cmd(None, ds.id)
     if config.mirror_dir() is not None:
         from clusterobs.pipeline import editions as pipeline_editions
