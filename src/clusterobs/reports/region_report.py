@@ -330,7 +330,8 @@ def assemble(con: Connection, region: Mapping[str, Any], *, scheme: str, method:
                  "attribution": (ds.attribution.strip() if ds else meta.get("attribution", "")),
                  "edition": edition, "published": published, "built_at": build.get("built_at"),
                  "fingerprint": build.get("fingerprint"), "methodology_version": build.get("methodology_version"),
-                 "geography": ds.geography.kind if ds else "nuts"},
+                 "geography": ds.geography.kind if ds else "nuts",
+                 "total_note": " ".join((ds.total_note if ds else "").split())},
         "clusters": listed, "rated_count": len(rated), "clusters_total": len(rows), "lead": lead, "top": top,
         "traded_count": sum(1 for r in rows if r["traded"] is not False),
         "estimated_count": sum(1 for r in rows if r["estimated"]),
@@ -354,8 +355,8 @@ def _pct(value: Any, digits: int = 1) -> str:
     return "–" if not _ok(value) else f"{100 * float(value):+.{digits}f} %"
 
 
-def _share(value: Any) -> str:
-    return "–" if not _ok(value) else f"{100 * float(value):.0f} %"
+def _share(value: Any, digits: int = 0) -> str:
+    return "–" if not _ok(value) else f"{100 * float(value):.{digits}f} %"
 
 
 def environment() -> jinja2.Environment:
