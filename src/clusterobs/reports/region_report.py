@@ -128,7 +128,7 @@ def segment_growth(series: Mapping[int, float | None], breaks: Iterable[int]) ->
 # --- the sections -----------------------------------------------------------------------------
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return df.astype(object).where(df.notna(), None).to_dict("records")  # type: ignore[no-any-return]
+    return [{str(k): v for k, v in r.items()} for r in df.astype(object).where(df.notna(), None).to_dict("records")]
 
 
 def ordered_clusters(con: Connection, scheme: str, method: str, year: int | None, region: str) -> pd.DataFrame:
@@ -181,7 +181,7 @@ def star_history(frame: pd.DataFrame, categories: Sequence[str], years: Sequence
     by = {(str(r["category"]), int(r["year"])): r for r in _records(frame)}
     rows = []
     for cat in categories:
-        cells = []
+        cells: list[dict[str, Any] | None] = []
         for y in years:
             r = by.get((cat, y))
             if r is None:
@@ -316,7 +316,8 @@ def assemble(con: Connection, region: Mapping[str, Any], *, scheme: str, method:
     lead = lead_clusters(rows) if rows else []
     listed = rated[:MAX_CLUSTERS]
     shown = [r["category"] for r in listed] or [r["category"] for r in lead]
-    history_years = sorted({int(y) for y in every["year"]}) if len(every) else []
+    # every year of the dataset (a year without the region's results shows as "no result")
+    history_years = years if len(every) else []
     build = queries.build_info(con)
     top = max(rated, key=lambda r: (r["stars"], r["employment"] or 0), default=None)
     base = base_url.rstrip("/") + "/methodology/"
