@@ -72,6 +72,9 @@ def test_the_report_shows_the_region_pages_numbers(client: Client, code: str) ->
         assert text == rr.stars_text(r["stars"], r["stars_confidence"])
         assert conf == pytest.approx(r["stars_confidence"]) and emp == pytest.approx(r["employment"])
     assert f"{len(rated)} of {len(ctx['rows'])}" in html
+    # each cluster links to its region x category page, which answers
+    link = re.search(rf'href="http://testserver(/regions/{code}/categories/[^"]+)"', html)
+    assert link is not None and client.get(link.group(1).replace("&amp;", "&")).status_code == 200
     # the policy cases the region page lists, in its order
     titles = [c.title for c in ctx["policy_cases"]]
     listed = re.findall(r'<li>(?:● )?<a href="[^"]+/showcases/[^"]+/">([^<]+)</a>', html)

@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from clusterobs.portal.explorer import region_category, views
-from clusterobs.portal.explorer import report, views
+from clusterobs.portal.explorer import region_category, report, views
 
 app_name = "explorer"
 urlpatterns = [
