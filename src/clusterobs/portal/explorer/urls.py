@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clusterobs.portal.explorer import region_category, views
+from clusterobs.portal.explorer import region_category, report, views
 
 app_name = "explorer"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("regions/<str:code>/", views.region, name="region"),
     path("regions/<str:code>/categories/<str:category>/", region_category.region_category,
          name="region_category"),
+    path("regions/<str:code>/report/", report.region_report, {"fmt": "html"}, name="region_report"),
+    path("regions/<str:code>/report.pdf", report.region_report, {"fmt": "pdf"}, name="region_report_pdf"),
     path("categories/<str:scheme>/<str:code>/", views.category, name="category"),
     path("compare/", views.compare, name="compare"),
 ]
