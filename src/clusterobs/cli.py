@@ -113,6 +113,26 @@ def data_add(
                   f"Next: clusterobs build --dataset {added.dataset}")
 
 
+@data_app.command("generate")
+@friendly
+def data_generate(
+    name: Annotated[str, typer.Option(help="Dataset id (lower case, digits, '-').")],
+    rows: Annotated[int, typer.Option(help="Rows (region x class x year) to generate, exactly.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed and sizes give the same rows.")] = 1,
+    regions: Annotated[str | None, typer.Option(
+        help="COUNTRIES,LARGER,SMALL regions, e.g. 30,300,1500; default: sized for about 55% of cells filled.")] = None,
+    years: Annotated[str, typer.Option(help="FIRST-LAST year, e.g. 2004-2023.")] = "2004-2023",
+) -> None:
+    """Generate a seeded synthetic fine-geography dataset and register it (docs/datasets.md)."""
+    from clusterobs.pipeline import generate
+
+    made = generate.generate(name, rows, seed, sizes=generate.parse_sizes(rows, regions, years))
+    s = made.sizes
+    console.print(f"generated dataset {made.dataset}: {made.rows:,} rows ({made.confidential:,} confidential), "
+                  f"{s.small:,} small regions in {s.larger:,} larger in {s.countries} countries, years "
+                  f"{s.first_year}-{s.last_year}; data {made.file}. Next: clusterobs build --dataset {made.dataset}")
+
+
 def _dataset_status(sources: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
     """Per declared dataset: title, its sources' loaded rows, years, and whether it is built."""
     out: dict[str, dict[str, object]] = {}

@@ -253,13 +253,14 @@ def to_dict(ds: Dataset) -> dict[str, Any]:
     return {
         "id": ds.id, "title": ds.title, "description": ds.description,
         "geography": {"kind": ds.geography.kind, "version": ds.geography.version,
-                      "levels": list(ds.geography.levels), "path": ds.geography.path},
+                      "levels": list(ds.geography.levels), "path": ds.geography.path,
+                      **({"level_names": dict(ds.geography.level_names)} if ds.geography.level_names else {})},
         "classification": ds.classification, "schemes": list(ds.schemes),
         "default_scheme": ds.default_scheme, "trends_scheme": ds.trends_scheme,
         "scheme_file": ds.scheme_file,
         "business_total": {"industries": list(ds.total_industries), "note": ds.total_note},
         "impute_confidential": ds.impute_confidential, "attribution": ds.attribution,
-        "order": ds.order, "derive_levels": ds.derive_levels,
+        "order": ds.order, "derive_levels": ds.derive_levels, "scheme_detail": ds.scheme_detail,
         "sources": [{
             "id": s.id, "title": s.title, "file": s.file, "format": s.format, "url": s.url,
             "columns": s.columns, "industry_codes": s.industry_codes, "sheet": s.sheet,

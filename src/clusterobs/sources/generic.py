@@ -48,11 +48,14 @@ def sniff_html(path: Path) -> None:
 
 
 def read_frame(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """The table as text cells (CSV, CSV.gz or XLSX), header on line 1."""
+    """The table as text cells (CSV, CSV.gz, XLSX or Parquet), header on line 1."""
     sniff_html(path)
     name = path.name.lower()
     try:
-        if name.endswith((".xlsx", ".xlsm")):
+        if name.endswith(".parquet"):
+            typed = pd.read_parquet(path)
+            frame = typed.astype(str).where(typed.notna(), "")
+        elif name.endswith((".xlsx", ".xlsm")):
             frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
