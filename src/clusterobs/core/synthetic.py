@@ -24,7 +24,8 @@ The model, kept close to what real regional business statistics look like:
 - *Values*: employment = region size x class share x lognormal noise (sigma 1), growing
   along a per-cell random walk over the years (mean +1 %, sd 5 % a year); rounded, at least 1.
   Establishments = employment / class's average size (at least 1); wages = employment x
-  wage per person x lognormal noise (sigma 0.15).
+  wage per person x lognormal noise (sigma 0.15), in thousand EUR
+  (as Eurostat publishes wages in million EUR: declared with a scale).
 - *Confidentiality*, like Eurostat's and ONS's primary and secondary suppression: a cell
   with fewer than 3 establishments is withheld (flag ``c``, no values); where a division of
   a region-year has exactly one withheld class, its smallest published sibling is withheld
@@ -196,7 +197,7 @@ def _region_rows(index: int, code: str, cells: int, size: float, seed: int, weig
     walk = np.cumsum(rng.normal(0.01, 0.05, (k, n_years)), axis=1)
     emp = np.maximum(1.0, np.round(base[:, None] * np.exp(walk - walk[:, :1])))
     est = np.maximum(1.0, np.round(emp / est_size[chosen][:, None] * rng.lognormal(0.0, 0.3, (k, n_years))))
-    wages = np.round(emp * wage[chosen][:, None] * rng.lognormal(0.0, 0.15, (k, n_years)), -3)
+    wages = np.round(emp * wage[chosen][:, None] * rng.lognormal(0.0, 0.15, (k, n_years)) / 1000.0)
     keep = np.ones((k, n_years), dtype=bool)
     if k:  # the weakest class enters late, so that the region has exactly `cells` cells
         keep[np.flatnonzero(chosen == last)[0], : k * n_years - cells] = False

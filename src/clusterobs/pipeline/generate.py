@@ -68,7 +68,7 @@ def declaration(name: str, file: Path, rows: int, seed: int, sizes: synthetic.Si
         columns=dict(_COLUMNS), industry_codes="nace-r2",
         measures={"employment": Measure("employment", "persons"),
                   "establishments": Measure("establishments", "local units"),
-                  "wages": Measure("wages", "EUR")},
+                  "wages": Measure("wages", "EUR", scale=1000.0, note="published in thousand EUR")},
         flags={"c": "confidential"},
     )
     return Dataset(

@@ -275,19 +275,20 @@ def load_parquet(con: Connection, owner: declarations.Dataset, src: declarations
     if check_regions:
         row = con.execute(f"""SELECT {q['region']}::VARCHAR, count(*) OVER () FROM {table}
             WHERE {q['region']}::VARCHAR NOT IN (SELECT region FROM regions WHERE geography = ?) LIMIT 1""",
-                          [geography_key(owner)]).fetchone()
+                          [geography_key(owner)]).fetchall()
         if row:
-            raise DataError(f"field {cols['region']}: region {row[0]!r} is not in the geography",
+            raise DataError(f"field {cols['region']}: region {row[0][0]!r} is not in the geography",
                             path=str(path))
     dup = con.execute(f"""SELECT {q['region']}, {q['industry']}, {q['year']} FROM {table}
-                          GROUP BY ALL HAVING count(*) > 1 LIMIT 1""").fetchone()
+                          GROUP BY ALL HAVING count(*) > 1 LIMIT 1""").fetchall()
     if dup:
-        raise DataError(f"duplicated key region={dup[0]} industry={dup[1]} year={dup[2]}", path=str(path))
+        region, industry, year = dup[0]
+        raise DataError(f"duplicated key region={region} industry={industry} year={year}", path=str(path))
     for m in measures:
         bad = con.execute(f"""SELECT {q[m]} FROM {table} WHERE {q[m]} IS NOT NULL AND
-            (NOT isfinite({q[m]}::DOUBLE) OR {q[m]} < 0 OR {q[m]} > {generic.MAX_VALUE}) LIMIT 1""").fetchone()
+            (NOT isfinite({q[m]}::DOUBLE) OR {q[m]} < 0 OR {q[m]} > {generic.MAX_VALUE}) LIMIT 1""").fetchall()
         if bad:
-            raise DataError(f"field {cols[m]}: {bad[0]!r} is not a finite non-negative number of "
+            raise DataError(f"field {cols[m]}: {bad[0][0]!r} is not a finite non-negative number of "
                             "plausible size", path=str(path))
     con.execute("DELETE FROM observations WHERE dataset = ?", [src.id])
     flag = f"NULLIF({q['flag']}::VARCHAR, '')" if "flag" in cols else "NULL"
@@ -298,8 +299,7 @@ def load_parquet(con: Connection, owner: declarations.Dataset, src: declarations
             FROM {table} t JOIN _codes c ON t.{q['industry']}::VARCHAR = c.raw""",
                     [src.id, src.nuts_version, owner.classification, m])
     con.execute("DROP TABLE _codes")
-    row = con.execute("SELECT count(*) FROM observations WHERE dataset = ?", [src.id]).fetchone()
-    return int(row[0]) if row else 0
+    return int(con.execute("SELECT count(*) FROM observations WHERE dataset = ?", [src.id]).fetchall()[0][0])
 
 
 def insert_observations(con: Connection, owner: declarations.Dataset,

@@ -123,6 +123,20 @@ def write_table(con: Connection, name: str, frame: Frame, *, schema: TableSchema
     return len(frame)
 
 
+def write_query(con: Connection, name: str, query: str) -> int:
+    """Create or replace table *name* from the SELECT *query* (run in the database, never
+    through Python objects), cast to its declared schema and sorted by its sort key; rows."""
+    spec = _schema(name, None, False)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _query_{name} AS {query}")
+    try:
+        cols = [r[0] for r in con.execute(f"DESCRIBE _query_{name}").fetchall()]
+        _, select = _select(cols, spec)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM _query_{name}{_order(spec, None)}")
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS _query_{name}")
+    return int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+
+
 @contextmanager
 def _registered(con: Connection, frame: Frame) -> Iterator[str]:
     """*frame* as a view of a unique name for the duration of the block."""
