@@ -239,6 +239,10 @@ _register_subcommands()
 def build_cmd(
     dataset: Annotated[str | None, typer.Option(
         "--dataset", help="Dataset to build; default: every dataset whose sources are loaded.")] = None,
+    engine: Annotated[str, typer.Option(
+        help="Where the table stages run: duckdb (in process) or spark (needs Java and pyspark).")] = "duckdb",
+    master: Annotated[str, typer.Option(
+        help="Spark master for --engine spark: local[2], spark://HOST:7077, yarn, k8s://...")] = "local[2]",
 ) -> None:
     """Compute indicators and ratings of a dataset for every scheme and method."""
     if dataset is None:
@@ -246,10 +250,10 @@ def build_cmd(
             loaded = {p["dataset"] for p in reader.provenance(con)}
         for ds in declarations.all_datasets().values():
             if any(i in loaded for i in ds.source_ids):
-                build_cmd(ds.id)
+                build_cmd(ds.id, engine, master)
         return
     with progress_bar() as step:
-        report = pipeline.build(dataset=dataset, progress=step)
+        report = pipeline.build(dataset=dataset, progress=step, engine=engine, master=master)
     table = Table("table", "rows", title=f"Build {dataset} {report.fingerprint}")
     for name, n in report.rows.items():
         table.add_row(name, f"{n:,}")

@@ -17,7 +17,10 @@ when the whole build succeeded.
 from __future__ import annotations
 
 import json
+import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,13 +35,14 @@ from clusterobs import __version__, config
 from clusterobs.core import confidence, estimation, imputation, indicators, industries, nuts, stars
 from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate
-from clusterobs.errors import StoreError
+from clusterobs.errors import ConfigError, StoreError
 from clusterobs.pipeline.loader import Progress, geography_key
 from clusterobs.pipeline.purity import write_purity
 from clusterobs.pipeline.trends import build_trends
 from clusterobs.sources import declarations
 from clusterobs.sources.declarations import UNCERTAIN_MEANINGS, Dataset
 from clusterobs.sources.schemes import dataset_schemes
+from clusterobs.store import spark as spark_store
 from clusterobs.store.engine import Connection, check_table, ibis_backend, write_query, write_table
 from clusterobs.store.writer import StoreWriter
 
@@ -67,6 +71,8 @@ def build(
     schemes: dict[str, Scheme] | None = None,
     progress: Progress | None = None,
     max_year: int | None = None,
+    engine: str = "duckdb",
+    master: str = "local[2]",
 ) -> BuildReport:
     """Compute indicators and ratings of *dataset* (default: the default dataset).
 
@@ -74,8 +80,12 @@ def build(
     (default :func:`clusterobs.config.results_path`); with ``out == store`` the results are
     written into the loaded store itself. ``max_year`` limits the data to years up to it
     (a Panorama edition "with data up to 2013" is built from the same store as one with data
-    up to 2015).
+    up to 2015). ``engine`` is where the table stages (aggregation, indicators, rating
+    criteria) run: ``duckdb`` (in the results file) or ``spark`` (a session on ``master``,
+    e.g. ``local[2]``, ``yarn``, ``spark://host:7077``); the results land in the same file.
     """
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
     ds = declarations.get(dataset or declarations.default_id())
     m = methodology_for(ds, methodology or Methodology())
     schemes = schemes or dataset_schemes(ds)
@@ -85,7 +95,8 @@ def build(
         raise StoreError(f"no store at {source}: run `clusterobs data load` first")
     report = BuildReport(fingerprint=m.fingerprint)
     clock = _Clock(report, progress)
-    with StoreWriter(target, fresh=target != source) as writer:
+    with StoreWriter(target, fresh=target != source) as writer, \
+            _compute(writer.con, engine, master, target) as compute:
         con = writer.con
         if target != source:
             clock.step("copy inputs")
@@ -101,17 +112,16 @@ def build(
             del base
         if ds.geography.clip:
             con.execute("DELETE FROM geometries WHERE region NOT IN (SELECT region FROM region_industry)")
-        engine = ibis_backend(con)
         for table in ("clusters", "ratings"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         clock.step("indicators")
-        _build_indicators(con, engine, schemes, m)
+        _build_indicators(compute, schemes, m)
         _cluster_flags(con)
         breaks = break_years(con, ds)
         _cut_growth_at_breaks(con, breaks)
         clock.step("ratings")
         traded_schemes = [s.id for s in schemes.values() if s.traded_categories]
-        _rate(con, engine.table("clusters"), m, traded_schemes)
+        _rate(compute, compute.table("clusters"), m, traded_schemes)
         clock.step("metadata")
         _write_schemes(con, schemes)
         write_purity(con)  # purity of every category at the data's industry detail (§2b)
@@ -546,21 +556,74 @@ def stacked_mapping(schemes: dict[str, Scheme]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[["scheme", "industry", "category", "weight", "traded"]]
 
 
-def _build_indicators(con: Connection, engine: ibis.BaseBackend,
-                      schemes: dict[str, Scheme], m: Methodology) -> None:
+#: where the table stages of a build can run
+ENGINES = ("duckdb", "spark")
+
+
+class Compute:
+    """The engine of the table stages: Ibis expressions over the results file's tables,
+    evaluated by DuckDB in that file, or by Spark on tables handed over as Parquet
+    (:mod:`clusterobs.store.spark`). Results always come back into the results file."""
+
+    def __init__(self, con: Connection, spark: ibis.BaseBackend | None = None,
+                 scratch: Path | None = None) -> None:
+        self.con, self.spark, self.scratch = con, spark, scratch
+        self.duckdb = ibis_backend(con)
+
+    def table(self, name: str) -> ibis.Table:
+        """Table *name* of the results file, on the engine."""
+        if self.spark is None or self.scratch is None:
+            return self.duckdb.table(name)
+        return spark_store.share(self.con, self.spark, name, self.scratch)
+
+    def create(self, name: str, expr: ibis.Table) -> None:
+        """Table *name* of the results file from *expr* (its declared schema checked)."""
+        if self.spark is None:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+            check_table(self.con, name)
+        else:
+            write_table(self.con, name, spark_store.fetch(self.spark, expr))
+
+    @contextmanager
+    def relation(self, expr: ibis.Table) -> Iterator[str]:
+        """*expr* as a relation of the results file's SQL (a subquery on DuckDB; on Spark its
+        rows, fetched, under a temporary name)."""
+        if self.spark is None:
+            yield f"({ibis.to_sql(expr, dialect='duckdb')})"
+            return
+        self.con.register("_computed", spark_store.fetch(self.spark, expr))
+        try:
+            yield "_computed"
+        finally:
+            self.con.unregister("_computed")
+
+
+@contextmanager
+def _compute(con: Connection, engine: str, master: str, target: Path) -> Iterator[Compute]:
+    if engine == "duckdb":
+        yield Compute(con)
+        return
+    scratch = target.with_name(f"{target.stem}-spark-work")  # no leading dot: Spark skips hidden paths
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        with spark_store.session(master, scratch) as spark:
+            yield Compute(con, spark, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _build_indicators(compute: Compute, schemes: dict[str, Scheme], m: Methodology) -> None:
     """One pass over every scheme: aggregation and indicators into table ``clusters``."""
-    _write(con, "_mapping", stacked_mapping(schemes), temp=True)
-    clusters = aggregate(engine.table("region_industry"), engine.table("_mapping"))
-    totals = engine.table("region_totals")
+    _write(compute.con, "_mapping", stacked_mapping(schemes), temp=True)
+    clusters = aggregate(compute.table("region_industry"), compute.table("_mapping"))
+    totals = compute.table("region_totals")
     ind = indicators.cluster_indicators(clusters, totals, m)
     traded = indicators.cluster_indicators(clusters, totals, m.with_(lq_base="traded"))
     key = ["scheme", "region", "level", "year", "category"]
     ind = ind.left_join(traded.select(*key, lq_traded=traded.lq), key).select(ind, "lq_traded")
     with_traded = [s.id for s in schemes.values() if s.traded_categories]
     ind = ind.mutate(lq_traded=ibis.ifelse(ind.scheme.isin(with_traded), ind.lq_traded, ibis.null()))
-    con.execute(f"CREATE OR REPLACE TABLE clusters AS "
-                f"{ibis.to_sql(ind.drop('employment_total', 'wages_total'), dialect='duckdb')}")
-    check_table(con, "clusters")
+    compute.create("clusters", ind.drop("employment_total", "wages_total"))
 
 
 def _exists(con: Connection, name: str) -> bool:
@@ -579,31 +642,33 @@ _NUMERIC = ["level", "year", "employment", "establishments", "lq", "share_region
             "wage_per_employee", "uncertain_share", "traded", "employment_lower", "employment_upper"]
 
 
-def _rate(con: Connection, t: ibis.Table, m: Methodology,
+def _rate(compute: Compute, t: ibis.Table, m: Methodology,
           traded_schemes: list[str]) -> None:
     """Rate every scheme's clusters by every method, with confidence, into ``ratings``.
 
     ECO and Panorama come from one pass over the clusters (their criteria share the
     windows); the US rule from a second pass over the schemes with traded categories.
     """
+    con = compute.con
     con.execute("DROP TABLE IF EXISTS ratings")
-    _rate_pass(con, stars.eco_and_panorama(t, m), ["eco-classic", "panorama"], m)
+    _rate_pass(compute, stars.eco_and_panorama(t, m), ["eco-classic", "panorama"], m)
     scoped = t.filter(t.scheme.isin(traded_schemes))
-    _rate_pass(con, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []), ["uscmp-strong"], m)
+    _rate_pass(compute, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []), ["uscmp-strong"], m)
     check_table(con, "ratings")
 
 
-def _rate_pass(con: Connection, rated: ibis.Table, methods: list[str],
+def _rate_pass(compute: Compute, rated: ibis.Table, methods: list[str],
                m: Methodology) -> None:
     """Fetch one rated table as Arrow, add each method's confidence, insert its rows."""
     wanted = {c for method in methods for c in (METHOD_COLUMNS[method][0], *METHOD_COLUMNS[method][1])}
     extra = ["rating_level"] if "panorama" in methods else []
     columns = ["scheme", "region", "category", *_NUMERIC, *sorted(wanted), *extra]
-    sql = ibis.to_sql(rated.select(*columns), dialect="duckdb")
+    con = compute.con
     # a defined row order: the confidence draws are made by position, so two builds of the
-    # same store must see the rows in the same order (reproducible confidence)
-    table = con.sql(f"SELECT hash(scheme, level, year, category) AS _g, * FROM ({sql}) "
-                    "ORDER BY scheme, level, year, category, region").to_arrow_table()
+    # same store (on either engine) must see the rows in the same order (reproducible confidence)
+    with compute.relation(rated.select(*columns)) as relation:
+        table = con.sql(f"SELECT hash(scheme, level, year, category) AS _g, * FROM {relation} "
+                        "ORDER BY scheme, level, year, category, region").to_arrow_table()
     numeric = pd.DataFrame({c: table[c].to_numpy(zero_copy_only=False)
                             for c in columns if c not in ("scheme", "region", "category", "rating_level")})
     numeric["group"] = np.unique(table["_g"].to_numpy(), return_inverse=True)[1]

@@ -1,0 +1,73 @@
+"""`clusterobs build --engine spark` gives the DuckDB build's results (issue 19).
+
+On a small real subset, so that it runs in CI within the time limit: the European data of
+Austria and Slovenia, and the Great Britain class-level data of North East and North West
+England (NUTS-2016 UKC*, UKD*). Both builds start from the same store; the Spark build runs the
+aggregation, indicators and rating criteria on a local[2] Spark session. Asserted: the same
+stars and criteria of every rating, and the same indicators rounded to 9 significant digits.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clusterobs import pipeline
+from clusterobs.errors import ConfigError
+from clusterobs.pipeline import builder
+from clusterobs.sources import declarations
+from clusterobs.store import reader
+from clusterobs.store.engine import connect
+
+pytestmark = pytest.mark.spark
+
+SUBSET = {"europe": "region LIKE 'AT%' OR region LIKE 'SI%'",
+          "gb-bres": "region LIKE 'UKC%' OR region LIKE 'UKD%'"}
+INDICATORS = ["employment", "establishments", "wages", "employment_lower", "employment_upper", "coverage",
+              "uncertain_share", "share_region", "share_ref", "lq", "wage_per_employee", "relative_wage",
+              "growth_1y", "growth_5y", "establishment_growth_1y", "lq_traded"]
+
+
+@pytest.fixture(scope="module")
+def subset_store(loaded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spark") / "subset.duckdb"
+    shutil.copyfile(loaded_store, path)
+    con = connect(path)
+    try:
+        for dataset, keep in SUBSET.items():
+            ids = ", ".join(f"'{s}'" for s in declarations.get(dataset).source_ids)
+            con.execute(f"DELETE FROM observations WHERE dataset IN ({ids}) AND NOT ({keep})")
+    finally:
+        con.close()
+    return path
+
+
+def _results(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with reader.connect(path) as con:
+        ratings = con.execute("SELECT * EXCLUDE (confidence) FROM ratings "
+                              "ORDER BY scheme, method, region, year, category").df()
+        clusters = con.execute("SELECT * FROM clusters ORDER BY scheme, region, year, category").df()
+    for col in INDICATORS:
+        clusters[col] = clusters[col].map(lambda v: float(f"{v:.9g}") if pd.notna(v) else v)
+    return ratings, clusters
+
+
+@pytest.mark.parametrize("dataset", sorted(SUBSET))
+def test_spark_build_equals_duckdb_build(dataset: str, subset_store: Path, tmp_path: Path) -> None:
+    on_duckdb, on_spark = tmp_path / "duckdb.duckdb", tmp_path / "spark.duckdb"
+    pipeline.build(dataset=dataset, store=subset_store, out=on_duckdb)
+    pipeline.build(dataset=dataset, store=subset_store, out=on_spark, engine="spark", master="local[2]")
+    (r1, c1), (r2, c2) = _results(on_duckdb), _results(on_spark)
+    assert len(r1) > 1000 and r1["stars"].max() == 3
+    pd.testing.assert_frame_equal(r1, r2, check_dtype=False)
+    pd.testing.assert_frame_equal(c1, c2, check_dtype=False)
+    assert set(r1["region"].str[:2]) == ({"AT", "SI"} if dataset == "europe" else {"UK"})
+
+
+def test_unknown_engine_is_a_one_line_error(subset_store: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="expected one of duckdb, spark"):
+        pipeline.build(dataset="europe", store=subset_store, out=tmp_path / "x.duckdb", engine="flink")
+    assert builder.ENGINES == ("duckdb", "spark")
