@@ -106,8 +106,13 @@ def cluster_indicators(
         wage_per_employee=_ratio(t.wages, t.employment).round(6),
     )
     t = t.mutate(relative_wage=_ratio(t.wage_per_employee, t.category_wage))
-    return _growth(t).drop("category_wage", "category_employment", "category_observed", "category_base",
-                           "base_employment", "reference_share")
+    # growth from the aggregated clusters alone, joined on (not from the windowed table: its
+    # self-joins would repeat every window, three times over, in the compiled query)
+    by = keys(clusters, "region", "level", "category", "year")
+    growth = _growth(clusters).select(*by, "growth_1y", "growth_5y", "establishment_growth_1y")
+    t = t.left_join(growth, by).select(t, growth.growth_1y, growth.growth_5y, growth.establishment_growth_1y)
+    return t.drop("category_wage", "category_employment", "category_observed", "category_base",
+                  "base_employment", "reference_share")
 
 
 def _base(t: ir.Table, m: Methodology, traded: list[str] | None) -> ir.NumericValue:

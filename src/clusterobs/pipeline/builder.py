@@ -413,9 +413,9 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
             WHERE source IN ({sources}) AND measure IN ('employment', 'establishments', 'wages')
               AND year <= {int(max_year or 9999)} AND value IS NOT NULL {exclude})
         SELECT region, industry, year, {pick},
-               bool_or(regexp_matches(flag, '[{letters}]')) AS uncertain,
-               array_to_string(list_sort(list_distinct(flatten(
-                   list(string_split(flag, '')) FILTER (WHERE measure = 'employment')))), '') AS flags
+               bool_or(flag <> '' AND regexp_matches(flag, '[{letters}]')) AS uncertain,
+               array_to_string(list_sort(list_distinct(flatten(list(string_split(flag, ''))
+                   FILTER (WHERE measure = 'employment' AND flag <> '')))), '') AS flags
         FROM obs GROUP BY region, industry, year
         HAVING count(v) > 0""")
     parents = industry_parents(con, ds)
@@ -480,7 +480,8 @@ def _totals_sql(con: Connection, ds: Dataset, parents: dict[str, str | None]) ->
         query = f"""SELECT region, any_value(level) AS level, year, {complete} FROM region_industry
                     WHERE industry IN ({codes}) GROUP BY region, year"""
     else:
-        write_table(con, "_parent_of", pd.DataFrame({"code": list(parents), "parent": list(parents.values())}),
+        write_table(con, "_parent_of", pd.DataFrame({"code": pd.Series(list(parents), dtype="string"),
+                                                     "parent": pd.Series(list(parents.values()), dtype="string")}),
                     temp=True)
         query = f"""WITH codes AS (SELECT DISTINCT industry FROM region_industry),
                     top AS (SELECT c.industry FROM codes c LEFT JOIN _parent_of p ON c.industry = p.code
@@ -584,6 +585,13 @@ class Compute:
         else:
             write_table(self.con, name, spark_store.fetch(self.spark, expr))
 
+    def materialise(self, name: str, expr: ibis.Table) -> ibis.Table:
+        """*expr* computed once (a temporary table; cached on Spark), for several uses."""
+        if self.spark is None:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+            return self.duckdb.table(name)
+        return expr.cache()
+
     @contextmanager
     def relation(self, expr: ibis.Table) -> Iterator[str]:
         """*expr* as a relation of the results file's SQL (a subquery on DuckDB; on Spark its
@@ -603,7 +611,10 @@ def _compute(con: Connection, engine: str, master: str, target: Path) -> Iterato
     if engine == "duckdb":
         yield Compute(con)
         return
-    scratch = target.with_name(f"{target.stem}-spark-work")  # no leading dot: Spark skips hidden paths
+    # the hand-over folder: next to the results file, or (a cluster) a path that the driver
+    # and the executors both see; no leading dot: Spark skips hidden paths
+    shared = config.get("CLUSTEROBS_SPARK_WORK")
+    scratch = (Path(shared) if shared else target.parent) / f"{target.stem}-spark-work"
     shutil.rmtree(scratch, ignore_errors=True)
     try:
         with spark_store.session(master, scratch) as spark:
@@ -615,7 +626,8 @@ def _compute(con: Connection, engine: str, master: str, target: Path) -> Iterato
 def _build_indicators(compute: Compute, schemes: dict[str, Scheme], m: Methodology) -> None:
     """One pass over every scheme: aggregation and indicators into table ``clusters``."""
     _write(compute.con, "_mapping", stacked_mapping(schemes), temp=True)
-    clusters = aggregate(compute.table("region_industry"), compute.table("_mapping"))
+    clusters = compute.materialise("_aggregated", aggregate(compute.table("region_industry"),
+                                                            compute.table("_mapping")))
     totals = compute.table("region_totals")
     ind = indicators.cluster_indicators(clusters, totals, m)
     traded = indicators.cluster_indicators(clusters, totals, m.with_(lq_base="traded"))

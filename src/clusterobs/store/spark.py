@@ -36,9 +36,13 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     scratch.mkdir(parents=True, exist_ok=True)
     builder: Any = SparkSession.builder
-    spark = (builder.master(master).appName("clusterobs-build")
+    if master != "submit":  # "submit": the master spark-submit (or the platform) has set
+        builder = builder.master(master)
+    local = master.startswith("local")
+    spark = (builder.appName("clusterobs-build")
              .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", os.environ.get("CLUSTEROBS_SPARK_PARTITIONS", "8"))
+             .config("spark.sql.shuffle.partitions",
+                     os.environ.get("CLUSTEROBS_SPARK_PARTITIONS", "4" if local else "200"))
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
