@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CLUSTEROBS_STORE", None, "Path of the DuckDB store file (default: $CLUSTEROBS_VAR/store/observatory.duckdb)."),
     Setting("CLUSTEROBS_CACHE", None, "Download cache folder (default: $CLUSTEROBS_VAR/cache)."),
     Setting("CLUSTEROBS_SPARK_WORK", None, "Folder where `build --engine spark` hands tables to Spark as Parquet: one the driver and the executors both see (default: next to the results file)."),
+    Setting("CLUSTEROBS_SPARK_DRIVER_MEMORY", "4g", "Memory of a local Spark driver for `build --engine spark` (spark-submit's --driver-memory applies instead when set)."),
+    Setting("CLUSTEROBS_SPARK_PARTITIONS", None, "Shuffle partitions of `build --engine spark` (default: 4 on local[N], 200 on a cluster)."),
     Setting("CLUSTEROBS_EDITIONS", None, "Folder of Panorama editions (default: $CLUSTEROBS_VAR/editions)."),
     Setting("DATABASE_URL", None, "Application database of the portal, e.g. postgres://user:pw@host:5432/db. Default: SQLite under $CLUSTEROBS_VAR."),
     Setting("DJANGO_SECRET_KEY", None, "Secret key of the portal; required when DJANGO_DEBUG is off."),

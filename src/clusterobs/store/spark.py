@@ -19,6 +19,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
+from clusterobs import config
 from clusterobs.errors import ConfigError
 from clusterobs.store.engine import Connection
 
@@ -42,8 +43,12 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
     spark = (builder.appName("clusterobs-build")
              .config("spark.ui.enabled", "false")
              .config("spark.sql.shuffle.partitions",
-                     os.environ.get("CLUSTEROBS_SPARK_PARTITIONS", "4" if local else "200"))
+                     config.get("CLUSTEROBS_SPARK_PARTITIONS") or ("4" if local else "200"))
              .config("spark.sql.session.timeZone", "UTC")
+             # the rated clusters come back through the driver (a local JVM's default 1 GB
+             # dies on 5M rows); with spark-submit its --driver-memory applies instead
+             .config("spark.driver.memory", config.get("CLUSTEROBS_SPARK_DRIVER_MEMORY") or "4g")
+             .config("spark.driver.maxResultSize", "0")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
              .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
