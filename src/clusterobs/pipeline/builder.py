@@ -42,8 +42,10 @@ from clusterobs.pipeline.trends import build_trends
 from clusterobs.sources import declarations
 from clusterobs.sources.declarations import UNCERTAIN_MEANINGS, Dataset
 from clusterobs.sources.schemes import dataset_schemes
+from clusterobs.store import readmodels
 from clusterobs.store import spark as spark_store
 from clusterobs.store.engine import Connection, check_table, ibis_backend, write_query, write_table
+from clusterobs.store.schema import SCHEMAS
 from clusterobs.store.writer import StoreWriter
 
 MEASURES = ("employment", "establishments", "wages")
@@ -133,6 +135,10 @@ def build(
             report.rows.update(build_trends(con, scheme=ds.trends_scheme, level=max(levels),
                                             start_year=start, end_year=end))
         _write_build_info(con, m, report, ds, levels, breaks)
+        clock.step("read model")
+        # what the portal reads: clusters with ratings, names, purity and growth notes joined
+        # in, sorted by (scheme, method, region, year, category) (store.readmodels)
+        report.rows[readmodels.VIEW] = readmodels.write_cluster_view(con)
         for name in ("region_industry", "clusters", "ratings"):
             report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         clock.step("commit")
@@ -578,9 +584,13 @@ class Compute:
         return spark_store.share(self.con, self.spark, name, self.scratch)
 
     def create(self, name: str, expr: ibis.Table) -> None:
-        """Table *name* of the results file from *expr* (its declared schema checked)."""
+        """Table *name* of the results file from *expr* (its declared schema checked), written
+        sorted by the schema's sort key when it declares one."""
         if self.spark is None:
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+            spec = SCHEMAS.get(name)
+            order = f" ORDER BY {', '.join(spec.sort_key)}" if spec is not None and spec.sort_key else ""
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM "
+                             f"({ibis.to_sql(expr, dialect='duckdb')}){order}")
             check_table(self.con, name)
         else:
             write_table(self.con, name, spark_store.fetch(self.spark, expr))
@@ -635,6 +645,7 @@ def _build_indicators(compute: Compute, schemes: dict[str, Scheme], m: Methodolo
     ind = ind.left_join(traded.select(*key, lq_traded=traded.lq), key).select(ind, "lq_traded")
     with_traded = [s.id for s in schemes.values() if s.traded_categories]
     ind = ind.mutate(lq_traded=ibis.ifelse(ind.scheme.isin(with_traded), ind.lq_traded, ibis.null()))
+    # written sorted by its schema's sort key (scheme, region, year, category): one block per region
     compute.create("clusters", ind.drop("employment_total", "wages_total"))
 
 

@@ -89,6 +89,39 @@ CLUSTER_COLUMNS = (
 )
 
 
+#: the table of the cluster read model (:mod:`clusterobs.store.readmodels`), written by a build
+VIEW = "cluster_view"
+#: the columns of a cluster row before the method's criteria
+ROW_COLUMNS = (
+    "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
+    "employment", "establishments", "wages", "share_region", "share_ref", "lq",
+    "wage_per_employee", "growth_1y", "growth_5y", "stars", "stars_confidence", "rating_level",
+    "estimate_share", "estimated", "employment_lower", "employment_upper", "flags",
+)
+
+
+def view_query(scheme: str, method: str, columns: tuple[str, ...], *, year: int | None = None,
+               region: str | None = None, category: str | None = None, level: int | None = None,
+               min_stars: int | None = None, limit: int | None = None,
+               offset: int = 0) -> tuple[str, list[object]]:
+    """(SQL, parameters) selecting *columns* of ``cluster_view``: one method's clusters,
+    filtered, newest year first. The view is sorted by (scheme, method, region, year,
+    category), so a region's rows are one block DuckDB's zone maps go straight to."""
+    where = ["scheme = ?", "method = ?"]
+    params: list[object] = [scheme, method]
+    for column, value in (("year", year), ("region", region), ("category", category),
+                          ("nuts_level", level)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if min_stars is not None:
+        where.append("stars >= ?")
+        params.append(min_stars)
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    return (f"SELECT {', '.join(columns)} FROM {VIEW} WHERE {' AND '.join(where)} "
+            f"ORDER BY year DESC, region, category{page}", params)
+
+
 def clusters(
     con: duckdb.DuckDBPyConnection,
     scheme: str,
@@ -109,9 +142,18 @@ def clusters(
     feasible range of an estimated cluster's employment (an estimate is never shown as a fact).
 
     This is the one data path of ``clusterobs export``, the portal's tables and the API.
+    It reads the build's ``cluster_view`` (everything joined in, sorted by region); a file
+    built before that table existed is read through the joins.
     """
     if method not in METHOD_CRITERIA:
         raise StoreError(f"unknown method {method!r}: expected one of {', '.join(METHOD_CRITERIA)}")
+    sql, args = view_query(scheme, method, (*ROW_COLUMNS, *METHOD_CRITERIA[method]), year=year,
+                           region=region, category=category, level=level, min_stars=min_stars,
+                           limit=limit, offset=offset)
+    try:
+        return con.execute(sql, args).df()
+    except duckdb.CatalogException:
+        pass  # a file built before the read model: the joins below
     criteria = ", ".join(f"r.{c}" for c in METHOD_CRITERIA[method])
     where: list[str] = ["c.scheme = ?", "r.method = ?"]
     params: list[object] = [scheme, method]

@@ -8,8 +8,8 @@ checks the tables the build creates from SQL (``clusters``, ``ratings``).
 
 The sort key is the order a table is written in (its lookup keys). Tables without one keep
 the order of their frame: the schemes, categories and weights in the order of their
-declaration files, the one-row ``build_info``, the ``scoreboard_meta`` key list, and the
-two tables the build creates from SQL.
+declaration files, the one-row ``build_info``, the ``scoreboard_meta`` key list, and
+``ratings`` (written in the order its confidence draws need).
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
            f"category VARCHAR, traded BOOLEAN, {_MEASURES}, {_BOUNDS}, coverage DOUBLE, "
            "uncertain_share DOUBLE, share_region DOUBLE, share_ref DOUBLE, lq DOUBLE, "
            "wage_per_employee DOUBLE, relative_wage DOUBLE, growth_1y DOUBLE, growth_5y DOUBLE, "
-           "establishment_growth_1y DOUBLE, lq_traded DOUBLE"),
+           "establishment_growth_1y DOUBLE, lq_traded DOUBLE",
+           ("scheme", "region", "year", "category")),
     # the source's flag letters (and i: estimated) on each cluster's employment
     _table("cluster_flags", "scheme VARCHAR, region VARCHAR, level INTEGER, year INTEGER, "
            "category VARCHAR, flags VARCHAR", ("scheme", "region", "year", "category")),

@@ -18,7 +18,7 @@ from clusterobs.portal import store
 from clusterobs.portal.explorer import charts, classes, summary
 from clusterobs.portal.filters import Filters
 from clusterobs.reports import purity
-from clusterobs.store import coverage, queries, reader
+from clusterobs.store import coverage, queries, reader, readmodels
 from clusterobs.store.engine import Connection
 
 Con = Connection
@@ -30,6 +30,8 @@ INDICATOR_HELP = {
     "employment": ("estimates", "Why employment is partly estimated"),
 }
 TOP_REGIONS = 20
+#: the growth notes of a cluster row (shown as tooltips; not columns of the downloads)
+NOTES = ("growth_1y_note", "growth_5y_note")
 
 
 @dataclass
@@ -112,23 +114,31 @@ def map_page(con: Con, f: Filters) -> Page:
                    for r in rows]})
 
 
+def _region_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Traded first (US Cluster Mapping practice), then most stars, then most employment;
+    missing values last."""
+    stars, employment = row["stars"], row["employment"]
+    return (row["traded"] is False, stars is None, -(stars or 0), employment is None, -(employment or 0))
+
+
 def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     """Portfolio chart, cluster table, summary, time series and similar regions."""
-    df = purity.annotate(con, reader.clusters(con, f.scheme, f.method, year=f.year,
-                                              region=region["region"]), f.scheme)
-    # traded first (US Cluster Mapping practice): local categories follow in their own table
-    df = (df.assign(_local=df["traded"].eq(False))
-          .sort_values(["_local", "stars", "employment"], ascending=[True, False, False],
-                       na_position="last").drop(columns="_local"))
-    rows = with_growth_notes(con, f.scheme, records(df))
+    rows = readmodels.clusters(con, f.scheme, f.method, year=f.year, region=region["region"],
+                               annotated=True)
+    for r in rows:
+        r["apportioned"] = purity.mostly_apportioned(r["apportioned_share"])
+    # traded first: local categories follow in their own table
+    rows.sort(key=_region_order)
     lead = [r for r in rows if r["traded"] is not False and not r["apportioned"]]
     top = sorted(lead or rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
     series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top])
     portfolio = store.memo(con, queries.portfolios, f.scheme, f.year, region["level"])
     similar = queries.most_similar(portfolio, region["region"])
     total = queries.region_employment(con, region["region"], f.year)
-    growth = "growth_5y" if df["growth_5y"].notna().sum() >= df["growth_1y"].notna().sum() else "growth_1y"
+    known = {c: sum(1 for r in rows if r[c] is not None) for c in ("growth_1y", "growth_5y")}
+    growth = "growth_5y" if known["growth_5y"] >= known["growth_1y"] else "growth_1y"
     stars = max_stars(con, f.scheme, f.method)
+    table = [{k: v for k, v in r.items() if k not in NOTES} for r in rows]
     return Page({
         "region": region,
         "rows": rows,
@@ -144,7 +154,7 @@ def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
         "series_chart": charts.lines(series, "category", "category_name", "employment",
                                      "Employment of the leading clusters", "Employment"),
         "growth_label": "5-year annual growth" if growth == "growth_5y" else "1-year growth",
-    }, {"clusters": df, "series": series, "similar": similar})
+    }, {"clusters": table, "series": series, "similar": similar})
 
 
 def category_page(con: Con, f: Filters, category: dict[str, Any]) -> Page:

@@ -75,3 +75,13 @@ def level_name(level: Any) -> str:
         return declarations.get(current_dataset()).geography.level_name(int(level))
     except (ClusterObsError, TypeError, ValueError):
         return f"level {level}"
+
+
+@register.simple_tag(takes_context=True)
+def cluster_rows(context: Any, rows: Any) -> str:
+    """The ``<tr>`` rows of a region's cluster table (:mod:`clusterobs.portal.explorer.rows`)."""
+    from clusterobs.portal.explorer.rows import cluster_rows as render
+
+    f = context["f"]
+    return render(rows, year=f.year, method=f.method, level=context["region"]["level"],
+                  criteria=context["criteria"], apportioned_title=context["apportioned_title"])

@@ -1,0 +1,81 @@
+"""The rows of a region's cluster table as HTML, rendered in Python.
+
+A region shows 50 to 100 clusters; rendering each row through template includes (a row, two
+growth cells) took about half of the region page's time. :func:`cluster_rows` writes the same
+markup directly (every value escaped, the same filters as the templates: ``num``, ``share``,
+``pct``, ``check``). Estimated employment carries its marker and range (methodology
+``ratings.md#estimates``), a rating resting mostly on apportioned employment its ◐ marker
+(``ratings.md#purity``), an empty growth value the reason it is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from clusterobs.portal.explorer.classes import fmt
+from clusterobs.portal.explorer.templatetags.obs import check, num, pct, share
+
+
+def growth_cell(value: Any, note: Any) -> str:
+    """A growth rate; when it is empty, a gap whose title says why (``_growth_cell.html``)."""
+    if note:
+        n = escape(note)
+        return (f'<span class="gap" title="Not computed: {n}">{escape(pct(value))}'
+                f'<span class="visually-hidden"> (not computed: {n})</span></span>')
+    return escape(pct(value))
+
+
+def _estimate(r: Mapping[str, Any]) -> str:
+    if not r["estimated"]:
+        return ""
+    bounded = bool(r["employment_upper"]) and r["employment_lower"] is not None
+    rng = f"; range {escape(num(r['employment_lower']))}–{escape(num(r['employment_upper']))}" if bounded else ""
+    flags = f"; source flags: {escape(r['flags'])}" if r["flags"] else ""
+    est = escape(share(r["estimate_share"]))
+    return (f' <a class="marker estimated" href="/methodology/ratings/#estimates" title="Estimated: '
+            f"{est} of this employment is estimated by the observatory (cells the source withholds) "
+            f"or flagged by the source as estimated, provisional or low reliability{rng}{flags}\">e"
+            f'<span class="visually-hidden"> estimated ({est} of the employment{rng})</span></a>')
+
+
+def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, level: Any,
+                criteria: Iterable[str], apportioned_title: str) -> str:
+    """One ``<tr>`` of the cluster table of a region page."""
+    href = escape(reverse("explorer:category", args=[r["scheme"], r["category"]]))
+    cat = escape(r["category"])
+    marked = ' data-apportioned="true"' if r.get("apportioned") else ""
+    title = escape(apportioned_title)
+    apportioned = (f' <a class="marker apportioned" href="/methodology/ratings/#purity" title="{title}">◐'
+                   f'<span class="visually-hidden"> {title} ({escape(share(r["apportioned_share"]))} '
+                   "apportioned)</span></a>") if r.get("apportioned") else ""
+    checks = "".join(f"<td>{escape(check(r.get(c)))}</td>" for c in criteria)
+    return (
+        f'<tr data-category="{cat}"{marked}>\n'
+        f'        <th scope="row"><a href="{href}?year={escape(year)}&amp;method={escape(method)}'
+        f'&amp;level={escape(level)}">{escape(r["category_name"])}</a></th>\n'
+        f'        <td class="n" data-purity="{cat}">{escape(share(r["purity"]))}</td>\n'
+        f'        <td class="n">{escape(num(r["employment"]))}{_estimate(r)}</td>'
+        f'<td class="n">{escape(share(r["share_region"]))}</td>\n'
+        f'        <td class="n">{escape(num(r["lq"], 2))}</td>'
+        f'<td class="n">{growth_cell(r["growth_1y"], r.get("growth_1y_note"))}</td>'
+        f'<td class="n">{growth_cell(r["growth_5y"], r.get("growth_5y_note"))}</td>\n'
+        f'        <td class="n">{escape(num(r["wage_per_employee"]))}</td>\n'
+        f'        <td class="n stars"><span aria-hidden="true">{escape(fmt("stars", r["stars"]))}</span>'
+        f'<span class="visually-hidden">{escape(r["stars"])} stars</span>{apportioned}</td>\n'
+        f'        <td class="n">{escape(share(r["stars_confidence"]))}</td>\n'
+        f"        {checks}\n"
+        "      </tr>\n")
+
+
+def cluster_rows(rows: Iterable[Mapping[str, Any]], *, year: Any, method: Any, level: Any,
+                 criteria: Iterable[str], apportioned_title: str) -> SafeString:
+    """The ``<tr>`` of every row, each on its own line as the table body expects."""
+    crits = list(criteria)
+    return mark_safe("".join(  # every value is escaped by cluster_row
+        "\n      " + cluster_row(r, year=year, method=method, level=level, criteria=crits,
+                                 apportioned_title=apportioned_title) for r in rows))

@@ -1,0 +1,251 @@
+"""Read models over a results (or edition) file: what the portal's pages and API read, as plain data.
+
+A build writes table ``cluster_view`` (:func:`write_cluster_view`): one row per cluster and
+rating method with everything the cluster table shows already joined in — the region's name
+in the edition's NUTS version (no JSON subquery per request), the category's name and
+traded flag, the source flags, the estimate markers, the method's stars and criteria, the
+category's purity and the cluster's apportioned share (``docs/methodology/ratings.md#purity``).
+It is written sorted by its lookup key ``(scheme, method, region, year, category)``, so a
+region's rows are one contiguous block that DuckDB's zone maps find without a scan.
+
+The readers here take a read-only connection (or cursor) and return lists of dicts with
+Python values (``None`` for missing numbers); no DataFrame, no chart. A file built before
+the view existed is still served through the joins of :func:`clusterobs.store.reader.clusters`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pyarrow as pa
+
+from clusterobs.core.stars import CRITERIA
+from clusterobs.errors import StoreError
+from clusterobs.store import coverage, reader
+from clusterobs.store.engine import CatalogException, Connection
+
+VIEW = reader.VIEW
+#: the view's lookup key (its write order)
+SORT_KEY = ("scheme", "method", "region", "year", "category")
+#: every criterion column of any method (the view holds them all; a reader selects its method's)
+ALL_CRITERIA = tuple(dict.fromkeys(c for crits in CRITERIA.values() for c in crits))
+ROW_COLUMNS = reader.ROW_COLUMNS
+#: columns the annotated readers add (purity and apportioned share, methodology §2b, and why
+#: an empty growth value is empty)
+ANNOTATIONS = ("traded", "purity", "apportioned_share", "growth_1y_note", "growth_5y_note")
+
+#: apportioned share of every cluster (region x year x category) of every scheme: the share of
+#: its employment from codes whose main part belongs to another category (reports.purity)
+APPORTIONED_SQL = """
+    WITH w AS (
+        SELECT scheme, industry, category, weight,
+               weight < greatest(max(weight) OVER (PARTITION BY scheme, industry),
+                                 1 - sum(weight) OVER (PARTITION BY scheme, industry)) AS minor
+        FROM scheme_weights WHERE {scheme_where})
+    SELECT w.scheme, r.region, r.year::INTEGER AS year, w.category,
+           CASE WHEN sum(r.employment * w.weight) > 0
+                THEN coalesce(sum(r.employment * w.weight) FILTER (WHERE w.minor), 0)
+                     / sum(r.employment * w.weight) END AS apportioned_share
+    FROM region_industry r JOIN w USING (industry)
+    WHERE {where}
+    GROUP BY ALL"""
+
+
+def _estimated(alias: str = "c", flags: str = "fl") -> str:
+    return f"({alias}.uncertain_share > 0 OR coalesce({flags}.flags, '') LIKE '%i%')"
+
+
+def write_cluster_view(con: Connection) -> int:
+    """Create table ``cluster_view`` from ``clusters``, ``ratings`` and the reference tables,
+    sorted by :data:`SORT_KEY`; rows written. Call it once the build wrote ``build_info``
+    (the NUTS version of the region names) and ``category_purity``."""
+    version = reader.nuts_version(con)
+    has_purity = reader.has_table(con, "category_purity")
+    has_weights = reader.has_table(con, "scheme_weights") and reader.has_table(con, "region_industry")
+    purity_join = ("LEFT JOIN category_purity p USING (scheme, category)" if has_purity
+                   else "LEFT JOIN (SELECT NULL::VARCHAR AS scheme, NULL::VARCHAR AS category, "
+                        "NULL::DOUBLE AS purity) p USING (scheme, category)")
+    share_join = (f"LEFT JOIN ({APPORTIONED_SQL.format(scheme_where='true', where='true')}) a "
+                  "ON a.scheme = c.scheme AND a.region = c.region AND a.year = c.year "
+                  "AND a.category = c.category") if has_weights else \
+        "LEFT JOIN (SELECT NULL::DOUBLE AS apportioned_share) a ON false"
+    est = _estimated()
+    criteria = ", ".join(f"r.{c}" for c in ALL_CRITERIA)
+    _write_growth_notes(con)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {VIEW} AS
+        SELECT c.scheme, r.method, c.region, coalesce(g.name, c.region) AS region_name,
+               c.level AS nuts_level, c.year::INTEGER AS year, c.category, k.category_name,
+               k.traded, c.employment, c.establishments, c.wages, c.share_region, c.share_ref,
+               c.lq, c.wage_per_employee, c.growth_1y, c.growth_5y,
+               r.stars::INTEGER AS stars, r.confidence AS stars_confidence, r.rating_level,
+               round(c.uncertain_share, 6) AS estimate_share, {est} AS estimated,
+               CASE WHEN {est} THEN c.employment_lower END AS employment_lower,
+               CASE WHEN {est} THEN c.employment_upper END AS employment_upper,
+               coalesce(fl.flags, '') AS flags, {criteria},
+               p.purity, a.apportioned_share, n.growth_1y_note, n.growth_5y_note
+        FROM clusters c
+        JOIN ratings r USING (scheme, region, level, year, category)
+        JOIN categories k USING (scheme, category)
+        LEFT JOIN cluster_flags fl USING (scheme, region, level, year, category)
+        LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = {int(version)}
+        {purity_join}
+        {share_join}
+        LEFT JOIN _growth_notes n ON n.scheme = c.scheme AND n.region = c.region
+             AND n.level = c.level AND n.category = c.category AND n.year = c.year
+        ORDER BY {', '.join(f'c.{k}' if k != 'method' else 'r.method' for k in SORT_KEY)}""")
+    con.execute("DROP TABLE IF EXISTS _growth_notes")
+    row = con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _write_growth_notes(con: Connection) -> None:
+    """Temporary table ``_growth_notes``: why each empty growth value of ``clusters`` is empty
+    (:func:`clusterobs.store.coverage.reason`, computed once per build instead of per request)."""
+    cover = "c.coverage, p.coverage" if coverage._has_coverage(con) else "NULL, NULL"
+    spans = ", ".join(f"({span}, '{column}')" for column, span in coverage.SPANS.items())
+    found = con.execute(f"""
+        SELECT c.scheme, c.region, c.level, c.category, c.year::INTEGER, s.span, s.col,
+               c.employment, p.employment, {cover}
+        FROM clusters c CROSS JOIN (VALUES {spans}) s(span, col)
+        LEFT JOIN clusters p ON p.scheme = c.scheme AND p.region = c.region AND p.level = c.level
+             AND p.category = c.category AND p.year = c.year - s.span
+        WHERE CASE s.col WHEN 'growth_1y' THEN c.growth_1y ELSE c.growth_5y END IS NULL
+           OR isnan(CASE s.col WHEN 'growth_1y' THEN c.growth_1y ELSE c.growth_5y END)""").fetchall()
+    breaks = coverage.breaks(con)
+    notes: dict[tuple[Any, ...], dict[str, str]] = {}
+    for scheme, region, level, category, year, span, column, emp, past, cov, past_cov in found:
+        notes.setdefault((scheme, region, level, category, year), {})[column] = coverage.reason(
+            year, span, breaks, emp, past, cov, past_cov)
+    frame = pa.table({
+        "scheme": [k[0] for k in notes], "region": [k[1] for k in notes],
+        "level": pa.array([k[2] for k in notes], pa.int32()),
+        "category": [k[3] for k in notes], "year": pa.array([k[4] for k in notes], pa.int32()),
+        "growth_1y_note": pa.array([v.get("growth_1y") for v in notes.values()], pa.string()),
+        "growth_5y_note": pa.array([v.get("growth_5y") for v in notes.values()], pa.string()),
+    })
+    con.register("_notes_arrow", frame)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _growth_notes AS SELECT * FROM _notes_arrow")
+    finally:
+        con.unregister("_notes_arrow")
+
+
+def has_view(con: Connection) -> bool:
+    """True when the file holds the read model's table (files built before it do not)."""
+    try:
+        con.execute(f"SELECT 1 FROM {VIEW} LIMIT 0").fetchall()
+    except CatalogException:
+        return False
+    return True
+
+
+def _plain(value: Any) -> Any:
+    """NaN as None (a missing number), everything else as it is."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def cluster_columns(method: str, *, annotated: bool = False) -> tuple[str, ...]:
+    """The columns of a cluster row: :data:`reader.CLUSTER_COLUMNS`, ``rating_level``, the
+    method's criteria, and with *annotated* :data:`ANNOTATIONS`."""
+    return (*ROW_COLUMNS, *CRITERIA[method], *(ANNOTATIONS if annotated else ()))
+
+
+def clusters(con: Connection, scheme: str, method: str, *, year: int | None = None,
+             region: str | None = None, category: str | None = None, level: int | None = None,
+             min_stars: int | None = None, limit: int | None = None, offset: int = 0,
+             annotated: bool = False) -> list[dict[str, Any]]:
+    """Cluster rows (the columns of :func:`reader.clusters`), newest year first, as dicts.
+
+    With *annotated*, each row also has ``traded``, ``purity`` and ``apportioned_share``.
+    Reads ``cluster_view`` (one indexed block per region); on a file built before it, the
+    joins of :func:`reader.clusters` plus the purity tables.
+    """
+    if method not in CRITERIA:
+        raise StoreError(f"unknown method {method!r}: expected one of {', '.join(CRITERIA)}")
+    filters = {"year": year, "region": region, "category": category, "nuts_level": level}
+    columns = cluster_columns(method, annotated=annotated)
+    sql, params = reader.view_query(scheme, method, columns, year=year, region=region,
+                                    category=category, level=level, min_stars=min_stars,
+                                    limit=limit, offset=offset)
+    try:
+        found = con.execute(sql, params).fetchall()
+    except CatalogException:
+        return _clusters_joined(con, scheme, method, filters, min_stars, limit, offset, annotated)
+    return [{k: _plain(v) for k, v in zip(columns, row, strict=True)} for row in found]
+
+
+def _clusters_joined(con: Connection, scheme: str, method: str, filters: dict[str, Any],
+                     min_stars: int | None, limit: int | None, offset: int,
+                     annotated: bool) -> list[dict[str, Any]]:
+    """The same rows from the joins (a file without ``cluster_view``)."""
+    df = reader.clusters(con, scheme, method, year=filters["year"], region=filters["region"],
+                         category=filters["category"], level=filters["nuts_level"],
+                         min_stars=min_stars, limit=limit, offset=offset)
+    rows = [{k: _plain(v) for k, v in r.items()}
+            for r in df.astype(object).where(df.notna(), None).to_dict("records")]
+    if annotated and rows:
+        _annotate(con, scheme, rows, filters)
+    for r in rows:
+        for column in ANNOTATIONS if annotated else ():
+            r.setdefault(column, None)
+    return rows
+
+
+def _annotate(con: Connection, scheme: str, rows: list[dict[str, Any]], filters: dict[str, Any]) -> None:
+    """Add traded, purity, apportioned share and growth notes to *rows* (files without
+    ``cluster_view``)."""
+    traded = dict(con.execute("SELECT category, traded FROM categories WHERE scheme = ?",
+                              [scheme]).fetchall())
+    pure = dict(con.execute("SELECT category, purity FROM category_purity WHERE scheme = ?",
+                            [scheme]).fetchall()) if reader.has_table(con, "category_purity") else {}
+    shares: dict[tuple[str, int, str], float] = {}
+    if reader.has_table(con, "scheme_weights") and reader.has_table(con, "region_industry"):
+        shares = {(r, int(y), c): s for _, r, y, c, s in apportioned(
+            con, scheme, year=filters["year"], level=filters["nuts_level"],
+            region=filters["region"], category=filters["category"])}
+    notes = coverage.growth_notes(con, scheme, rows)
+    for r in rows:
+        r["traded"] = traded.get(r["category"])
+        r["purity"] = pure.get(r["category"])
+        r["apportioned_share"] = _plain(shares.get((r["region"], int(r["year"]), r["category"])))
+        mine = notes.get((r["region"], int(r["nuts_level"]), r["category"], int(r["year"])), {})
+        r["growth_1y_note"], r["growth_5y_note"] = mine.get("growth_1y"), mine.get("growth_5y")
+
+
+def apportioned(con: Connection, scheme: str, *, year: int | None = None, level: int | None = None,
+                region: str | None = None, category: str | None = None) -> list[tuple[Any, ...]]:
+    """``(scheme, region, year, category, apportioned_share)`` of *scheme*'s clusters, filtered."""
+    where: list[str] = ["true"]
+    params: list[Any] = [scheme]
+    for column, value in (("r.year", year), ("r.level", level), ("r.region", region),
+                          ("w.category", category)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = APPORTIONED_SQL.format(scheme_where="scheme = ?", where=" AND ".join(where))
+    return [tuple(r) for r in con.execute(sql, params).fetchall()]
+
+
+def map_values(con: Connection, scheme: str, category: str, column: str, method: str,
+               year: int, level: int) -> list[dict[str, Any]] | None:
+    """``region, name, value, employment, lq, stars`` per region of *level* (a choropleth's
+    data), from ``cluster_view``; None on a file without it. *column* is a column of the view."""
+    try:
+        cur = con.execute(
+            f"""SELECT region, region_name AS name, {column} AS value, employment, lq, stars
+                FROM {VIEW} WHERE scheme = ? AND method = ? AND category = ? AND year = ?
+                  AND nuts_level = ? ORDER BY region""", [scheme, method, category, year, level])
+    except CatalogException:
+        return None
+    names = [d[0] for d in cur.description]
+    return [{k: _plain(v) for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+
+
+def check(con: Connection) -> None:
+    """Raise :class:`StoreError` when the file has no ratings (nothing to read)."""
+    try:
+        con.execute("SELECT 1 FROM ratings LIMIT 1").fetchall()
+    except CatalogException as exc:
+        raise StoreError("the store has no ratings yet: run `clusterobs build`") from exc
