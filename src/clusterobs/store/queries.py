@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from clusterobs.store import reader
+from clusterobs.store import reader, readmodels
 from clusterobs.store.reader import METHOD_CRITERIA, NUTS_VERSION_SQL
 
 #: the edition's NUTS version as a scalar subquery (saves a round trip per query)
@@ -233,6 +233,9 @@ def map_values(
 ) -> list[dict[str, Any]]:
     """One value of *indicator* per region of *level*: the data of a choropleth."""
     column, _ = INDICATORS[indicator]
+    found = readmodels.map_values(con, scheme, category, column.split(".")[1], method, year, level)
+    if found is not None:  # the build's read model; the joins below for files built before it
+        return found
     return _rows(
         con,
         f"""SELECT c.region, coalesce(g.name, c.region) AS name, {column} AS value,
@@ -277,12 +280,25 @@ def _plain(value: Any) -> Any:
 
 
 def region_series(
-    con: Con, region_code: str, scheme: str, categories_: list[str]
+    con: Con, region_code: str, scheme: str, categories_: list[str], method: str | None = None
 ) -> list[dict[str, Any]]:
-    """Employment and LQ of the region's *categories_* in every year (a time series)."""
+    """Employment and LQ of the region's *categories_* in every year (a time series).
+
+    With *method* (any method: every method rates the same clusters) the rows come from the
+    read model's block of the region (``cluster_view``) when the file has it."""
     if not categories_:
         return []
     marks = ", ".join("?" for _ in categories_)
+    if method is not None:
+        try:
+            return _rows(
+                con,
+                f"""SELECT category, category_name, year, employment, lq FROM {readmodels.VIEW}
+                    WHERE scheme = ? AND method = ? AND region = ? AND category IN ({marks})
+                    ORDER BY category, year""",
+                [scheme, method, region_code, *categories_])
+        except duckdb.CatalogException:
+            pass
     return _rows(
         con,
         f"""SELECT c.category, k.category_name, c.year::INTEGER AS year, c.employment, c.lq

@@ -152,8 +152,26 @@ def clusters(
                            limit=limit, offset=offset)
     try:
         return con.execute(sql, args).df()
-    except duckdb.CatalogException:
-        pass  # a file built before the read model: the joins below
+    except duckdb.CatalogException:  # a file built before the read model: the joins
+        return clusters_joined(con, scheme, method, year=year, region=region, category=category,
+                               level=level, min_stars=min_stars, limit=limit, offset=offset)
+
+
+def clusters_joined(
+    con: duckdb.DuckDBPyConnection,
+    scheme: str,
+    method: str,
+    *,
+    year: int | None = None,
+    region: str | None = None,
+    category: str | None = None,
+    level: int | None = None,
+    min_stars: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Any:
+    """:func:`clusters` computed from the build's tables (``clusters``, ``ratings``, names,
+    flags) instead of ``cluster_view``: files built before the read model, and its tests."""
     criteria = ", ".join(f"r.{c}" for c in METHOD_CRITERIA[method])
     where: list[str] = ["c.scheme = ?", "r.method = ?"]
     params: list[object] = [scheme, method]

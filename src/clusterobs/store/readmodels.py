@@ -71,14 +71,17 @@ def write_cluster_view(con: Connection) -> int:
                   "AND a.category = c.category") if has_weights else \
         "LEFT JOIN (SELECT NULL::DOUBLE AS apportioned_share) a ON false"
     est = _estimated()
+    # NaN never reaches a reader: a missing number is NULL (None)
+    numbers = ", ".join(f"nullif(c.{n}, 'NaN'::DOUBLE) AS {n}" for n in (
+        "employment", "establishments", "wages", "share_region", "share_ref", "lq",
+        "wage_per_employee", "growth_1y", "growth_5y"))
     criteria = ", ".join(f"r.{c}" for c in ALL_CRITERIA)
     _write_growth_notes(con)
     con.execute(f"""
         CREATE OR REPLACE TABLE {VIEW} AS
         SELECT c.scheme, r.method, c.region, coalesce(g.name, c.region) AS region_name,
                c.level AS nuts_level, c.year::INTEGER AS year, c.category, k.category_name,
-               k.traded, c.employment, c.establishments, c.wages, c.share_region, c.share_ref,
-               c.lq, c.wage_per_employee, c.growth_1y, c.growth_5y,
+               k.traded, {numbers},
                r.stars::INTEGER AS stars, r.confidence AS stars_confidence, r.rating_level,
                round(c.uncertain_share, 6) AS estimate_share, {est} AS estimated,
                CASE WHEN {est} THEN c.employment_lower END AS employment_lower,
@@ -147,8 +150,7 @@ def _plain(value: Any) -> Any:
 
 
 def cluster_columns(method: str, *, annotated: bool = False) -> tuple[str, ...]:
-    """The columns of a cluster row: :data:`reader.CLUSTER_COLUMNS`, ``rating_level``, the
-    method's criteria, and with *annotated* :data:`ANNOTATIONS`."""
+    """The columns of a cluster row: :data:`reader.ROW_COLUMNS`, the method's criteria, and with *annotated* :data:`ANNOTATIONS`."""
     return (*ROW_COLUMNS, *CRITERIA[method], *(ANNOTATIONS if annotated else ()))
 
 
@@ -158,9 +160,10 @@ def clusters(con: Connection, scheme: str, method: str, *, year: int | None = No
              annotated: bool = False) -> list[dict[str, Any]]:
     """Cluster rows (the columns of :func:`reader.clusters`), newest year first, as dicts.
 
-    With *annotated*, each row also has ``traded``, ``purity`` and ``apportioned_share``.
-    Reads ``cluster_view`` (one indexed block per region); on a file built before it, the
-    joins of :func:`reader.clusters` plus the purity tables.
+    With *annotated*, each row also has :data:`ANNOTATIONS` (``traded``, ``purity``,
+    ``apportioned_share`` and the growth notes). Reads ``cluster_view`` (one block per
+    region); on a file built before it, the joins of :func:`reader.clusters_joined` plus the
+    purity tables and :func:`coverage.growth_notes`.
     """
     if method not in CRITERIA:
         raise StoreError(f"unknown method {method!r}: expected one of {', '.join(CRITERIA)}")
@@ -172,17 +175,18 @@ def clusters(con: Connection, scheme: str, method: str, *, year: int | None = No
     try:
         found = con.execute(sql, params).fetchall()
     except CatalogException:
-        return _clusters_joined(con, scheme, method, filters, min_stars, limit, offset, annotated)
-    return [{k: _plain(v) for k, v in zip(columns, row, strict=True)} for row in found]
+        return clusters_joined(con, scheme, method, filters, min_stars, limit, offset, annotated)
+    return [dict(zip(columns, row, strict=True)) for row in found]  # the view holds no NaN
 
 
-def _clusters_joined(con: Connection, scheme: str, method: str, filters: dict[str, Any],
+def clusters_joined(con: Connection, scheme: str, method: str, filters: dict[str, Any],
                      min_stars: int | None, limit: int | None, offset: int,
                      annotated: bool) -> list[dict[str, Any]]:
-    """The same rows from the joins (a file without ``cluster_view``)."""
-    df = reader.clusters(con, scheme, method, year=filters["year"], region=filters["region"],
-                         category=filters["category"], level=filters["nuts_level"],
-                         min_stars=min_stars, limit=limit, offset=offset)
+    """The rows of :func:`clusters` from the build's tables (a file without ``cluster_view``;
+    the read model's tests compare both)."""
+    df = reader.clusters_joined(con, scheme, method, year=filters["year"], region=filters["region"],
+                                category=filters["category"], level=filters["nuts_level"],
+                                min_stars=min_stars, limit=limit, offset=offset)
     rows = [{k: _plain(v) for k, v in r.items()}
             for r in df.astype(object).where(df.notna(), None).to_dict("records")]
     if annotated and rows:
@@ -240,7 +244,7 @@ def map_values(con: Connection, scheme: str, category: str, column: str, method:
     except CatalogException:
         return None
     names = [d[0] for d in cur.description]
-    return [{k: _plain(v) for k, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def check(con: Connection) -> None:

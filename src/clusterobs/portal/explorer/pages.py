@@ -131,7 +131,7 @@ def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     rows.sort(key=_region_order)
     lead = [r for r in rows if r["traded"] is not False and not r["apportioned"]]
     top = sorted(lead or rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
-    series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top])
+    series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top], f.method)
     portfolio = store.memo(con, queries.portfolios, f.scheme, f.year, region["level"])
     similar = queries.most_similar(portfolio, region["region"])
     total = queries.region_employment(con, region["region"], f.year)

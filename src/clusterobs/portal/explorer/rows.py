@@ -10,15 +10,22 @@ markup directly (every value escaped, the same filters as the templates: ``num``
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
 from clusterobs.portal.explorer.classes import fmt
 from clusterobs.portal.explorer.templatetags.obs import check, num, pct, share
+
+
+def escape(value: Any) -> str:
+    """*value* as HTML text (what Django's autoescape writes: & < > " ' escaped)."""
+    return html.escape(str(value))
 
 
 def growth_cell(value: Any, note: Any) -> str:
@@ -43,10 +50,22 @@ def _estimate(r: Mapping[str, Any]) -> str:
             f'<span class="visually-hidden"> estimated ({est} of the employment{rng})</span></a>')
 
 
+_SLOT = "00000000"
+
+
+def _category_url(scheme: str, category: str, base: dict[str, str]) -> str:
+    """The category page's path (one ``reverse`` per scheme, not per row)."""
+    if scheme not in base:
+        base[scheme] = reverse("explorer:category", args=[scheme, _SLOT])
+    head, _, tail = base[scheme].rpartition(_SLOT)
+    return head + quote(category, safe=RFC3986_SUBDELIMS + "/~:@") + tail  # as reverse() quotes
+
+
 def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, level: Any,
-                criteria: Iterable[str], apportioned_title: str) -> str:
+                criteria: Iterable[str], apportioned_title: str,
+                urls: dict[str, str] | None = None) -> str:
     """One ``<tr>`` of the cluster table of a region page."""
-    href = escape(reverse("explorer:category", args=[r["scheme"], r["category"]]))
+    href = escape(_category_url(r["scheme"], r["category"], {} if urls is None else urls))
     cat = escape(r["category"])
     marked = ' data-apportioned="true"' if r.get("apportioned") else ""
     title = escape(apportioned_title)
@@ -76,6 +95,7 @@ def cluster_rows(rows: Iterable[Mapping[str, Any]], *, year: Any, method: Any, l
                  criteria: Iterable[str], apportioned_title: str) -> SafeString:
     """The ``<tr>`` of every row, each on its own line as the table body expects."""
     crits = list(criteria)
+    urls: dict[str, str] = {}
     return mark_safe("".join(  # every value is escaped by cluster_row
         "\n      " + cluster_row(r, year=year, method=method, level=level, criteria=crits,
-                                 apportioned_title=apportioned_title) for r in rows))
+                                 apportioned_title=apportioned_title, urls=urls) for r in rows))

@@ -1,0 +1,57 @@
+"""The region page's cluster rows rendered in Python: escaped, with the estimate, purity and
+growth-gap markers the template gave them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clusterobs.portal.explorer.rows import cluster_row, growth_cell
+
+
+def _row(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "scheme": "eu-clusters", "category": "4", "category_name": "Automotive <& Parts>",
+        "purity": 0.8, "employment": 12345.6, "estimated": False, "estimate_share": 0.0,
+        "employment_lower": None, "employment_upper": None, "flags": "", "share_region": 0.05,
+        "lq": 1.234, "growth_1y": 0.021, "growth_5y": None, "growth_1y_note": None,
+        "growth_5y_note": "no data in 2009", "wage_per_employee": 41000.0, "stars": 2,
+        "stars_confidence": 0.9, "apportioned": False, "apportioned_share": 0.1,
+        "size": True, "specialisation": False, "focus": None,
+    }
+    return {**row, **changes}
+
+
+def _html(**changes: Any) -> str:
+    return cluster_row(_row(**changes), year=2014, method="eco-classic", level=2,
+                       criteria=["size", "specialisation", "focus"], apportioned_title="mostly apportioned")
+
+
+def test_row_values_are_formatted_and_escaped() -> None:
+    html = _html()
+    assert html.startswith('<tr data-category="4">\n')
+    assert ('<a href="/categories/eu-clusters/4/?year=2014&amp;method=eco-classic&amp;level=2">'
+            "Automotive &lt;&amp; Parts&gt;</a>") in html
+    assert '<td class="n" data-purity="4">80.0 %</td>' in html
+    assert '<td class="n">12,346</td><td class="n">5.0 %</td>' in html
+    assert '<td class="n">1.23</td><td class="n">+2.1 %</td>' in html
+    assert '<span aria-hidden="true">★★</span><span class="visually-hidden">2 stars</span></td>' in html
+    assert "<td>yes</td><td>no</td><td>–</td>" in html
+    assert "marker" not in html
+
+
+def test_an_empty_growth_value_says_why() -> None:
+    assert growth_cell(None, "no data in 2009") == (
+        '<span class="gap" title="Not computed: no data in 2009">–'
+        '<span class="visually-hidden"> (not computed: no data in 2009)</span></span>')
+    assert growth_cell(-0.05, None) == "-5.0 %"
+
+
+def test_estimated_and_apportioned_rows_are_marked() -> None:
+    html = _html(estimated=True, estimate_share=0.25, employment_lower=10000.0, employment_upper=15000.0,
+                 flags="ci", apportioned=True, apportioned_share=0.7)
+    assert 'data-apportioned="true"' in html
+    assert "title=\"Estimated: 25.0 % of this employment" in html
+    assert "; range 10,000–15,000; source flags: ci\">e" in html
+    assert '<span class="visually-hidden"> estimated (25.0 % of the employment; range 10,000–15,000)</span>' in html
+    assert '<a class="marker apportioned" href="/methodology/ratings/#purity" title="mostly apportioned">◐' in html
+    assert "(70.0 % apportioned)" in html

@@ -1,0 +1,104 @@
+"""The cluster read model (``cluster_view``): the same values as the joins it replaces, sorted
+by its lookup key, no NaN, growth notes and purity as the per-request code computed them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from clusterobs.store import coverage, reader, readmodels
+
+CASES = [
+    ("eu-clusters", "eco-classic", {"region": "ITC4", "year": 2013}),
+    ("eu-clusters", "panorama", {"region": "DE91"}),
+    ("eu-clusters", "uscmp-strong", {"year": 2012, "level": 2, "min_stars": 1}),
+    ("nace-division", "eco-classic", {"category": "C29", "year": 2014}),
+    ("ecosystems", "panorama", {"region": "FI1B", "year": 2010}),
+]
+
+
+@pytest.fixture(scope="module")
+def con(built_store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = reader.connect(built_store)
+    yield connection
+    connection.close()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(a == b)
+
+
+@pytest.mark.parametrize(("scheme", "method", "filters"), CASES)
+def test_view_rows_equal_the_joined_rows(con: duckdb.DuckDBPyConnection, scheme: str, method: str,
+                                         filters: dict[str, Any]) -> None:
+    fast = readmodels.clusters(con, scheme, method, annotated=True, **filters)
+    slow = readmodels.clusters_joined(
+        con, scheme, method, {"year": filters.get("year"), "region": filters.get("region"),
+                              "category": filters.get("category"), "nuts_level": filters.get("level")},
+        filters.get("min_stars"), None, 0, True)
+    assert len(fast) == len(slow) > 0
+    assert list(fast[0]) == list(slow[0]) == list(readmodels.cluster_columns(method, annotated=True))
+    for a, b in zip(fast, slow, strict=True):
+        different = [k for k in a if not _same(a[k], b[k])]
+        assert not different, (a["region"], a["category"], a["year"], {k: (a[k], b[k]) for k in different})
+
+
+def test_reader_clusters_reads_the_view_with_the_same_frame(con: duckdb.DuckDBPyConnection) -> None:
+    fast = reader.clusters(con, "eu-clusters", "eco-classic", year=2014, level=2, limit=500, offset=100)
+    slow = reader.clusters_joined(con, "eu-clusters", "eco-classic", year=2014, level=2, limit=500, offset=100)
+    assert list(fast.columns) == list(slow.columns)
+    assert len(fast) == len(slow) == 500
+    assert fast[["region", "category", "stars"]].fillna(-1).equals(slow[["region", "category", "stars"]].fillna(-1))
+    assert (fast["employment"] - slow["employment"]).abs().max() == 0
+
+
+def test_view_has_one_row_per_rating_and_names_in_the_editions_nuts_version(con: duckdb.DuckDBPyConnection) -> None:
+    rows, ratings = con.execute(f"SELECT (SELECT count(*) FROM {readmodels.VIEW}), "
+                                "(SELECT count(*) FROM ratings)").fetchone() or (0, 0)
+    assert rows == ratings > 100_000
+    name = con.execute(f"SELECT DISTINCT region_name FROM {readmodels.VIEW} WHERE region = 'ITC4'").fetchall()
+    assert name == [("Lombardia",)]
+
+
+@pytest.mark.parametrize(("table", "key"), [
+    (readmodels.VIEW, readmodels.SORT_KEY),
+    ("clusters", ("scheme", "region", "year", "category")),
+])
+def test_tables_are_written_sorted_by_their_lookup_key(con: duckdb.DuckDBPyConnection, table: str,
+                                                       key: tuple[str, ...]) -> None:
+    cols = ", ".join(key)
+    prev = ", ".join(f"lag({c}) OVER (ORDER BY rowid) AS p_{c}" for c in key)
+    unsorted = con.execute(
+        f"""SELECT count(*) FROM (SELECT {cols}, {prev} FROM {table})
+            WHERE p_{key[0]} IS NOT NULL AND ({', '.join(f'p_{c}' for c in key)}) > ({cols})""").fetchone()
+    assert unsorted == (0,)
+
+
+def test_view_holds_no_nan(con: duckdb.DuckDBPyConnection) -> None:
+    doubles = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND data_type = 'DOUBLE'",
+        [readmodels.VIEW]).fetchall()]
+    assert "lq" in doubles and "apportioned_share" in doubles
+    counts = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE isnan({c}))" for c in doubles)
+                         + f" FROM {readmodels.VIEW}").fetchone()
+    assert counts is not None and set(counts) == {0}
+
+
+def test_growth_notes_are_those_computed_per_request(con: duckdb.DuckDBPyConnection) -> None:
+    rows = readmodels.clusters(con, "eu-clusters", "eco-classic", region="DE91", annotated=True)
+    notes = coverage.growth_notes(con, "eu-clusters", rows)
+    noted = 0
+    for r in rows:
+        mine = notes.get((r["region"], int(r["nuts_level"]), r["category"], int(r["year"])), {})
+        assert (r["growth_1y_note"], r["growth_5y_note"]) == (mine.get("growth_1y"), mine.get("growth_5y"))
+        noted += r["growth_5y_note"] is not None
+    # 2008-2012 have no 5-year growth: at least those rows say why
+    assert noted >= len({r["category"] for r in rows}) * 4
+    assert any(r["growth_5y_note"] == "no data in 2003" for r in rows if r["year"] == 2008)
