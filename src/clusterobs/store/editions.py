@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -190,31 +191,71 @@ def list_editions(root: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def changes(name: str, root: Path | None = None, *, limit: int | None = None, offset: int = 0,
-            **filters: Any) -> pd.DataFrame:
-    """Change-log rows of edition *name* (against its previous edition), filtered.
-
-    Filters are keywords of :data:`CHANGE_FILTERS` with a value (or a list of values), e.g.
-    ``changes("2026-H1", kind="rating", scheme="eu-clusters", cause="new_data_year")``.
-    An edition without a previous one has an empty change log.
-    """
-    path = edition_dir(name, root) / CHANGES
+def _change_filter(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """(WHERE condition, parameters) of change-log *filters* (:data:`CHANGE_FILTERS`)."""
     unknown = sorted(set(filters) - set(CHANGE_FILTERS))
     if unknown:
         raise StoreError(f"unknown change-log filters {unknown}: expected {', '.join(CHANGE_FILTERS)}")
-    if not path.is_file():
-        return pd.DataFrame()
-    where, params = ["TRUE"], [str(path)]
+    where: list[str] = ["TRUE"]
+    params: list[Any] = []
     for column, value in filters.items():
         if value is None:
             continue
         values = value if isinstance(value, list | tuple | set) else [value]
         where.append(f'"{column}" IN ({", ".join("?" for _ in values)})')
         params.extend(values)
+    return " AND ".join(where), params
+
+
+def changes(name: str, root: Path | None = None, *, limit: int | None = None, offset: int = 0,
+            **filters: Any) -> pd.DataFrame:
+    """Change-log rows of edition *name* (against its previous edition), filtered.
+
+    Filters are keywords of :data:`CHANGE_FILTERS` with a value (or a list of values), e.g.
+    ``changes("2026-H1", kind="rating", scheme="eu-clusters", cause="new_data_year")``.
+    An edition without a previous one has an empty change log. With *limit*, one page of
+    rows in the file's order (the query reads only that page).
+    """
+    path = edition_dir(name, root) / CHANGES
+    where, params = _change_filter(filters)
+    if not path.is_file():
+        return pd.DataFrame()
     page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     with duckdb.connect() as con:
-        return con.execute(f"SELECT * FROM read_parquet(?) WHERE {' AND '.join(where)} {page}",
-                           params).df()
+        return con.execute(f"SELECT * FROM read_parquet(?) WHERE {where} {page}",
+                           [str(path), *params]).df()
+
+
+def change_count(name: str, root: Path | None = None, **filters: Any) -> int:
+    """How many change-log rows of edition *name* the *filters* select (0 without a log)."""
+    path = edition_dir(name, root) / CHANGES
+    where, params = _change_filter(filters)
+    if not path.is_file():
+        return 0
+    with duckdb.connect() as con:
+        row = con.execute(f"SELECT count(*) FROM read_parquet(?) WHERE {where}",
+                          [str(path), *params]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def change_values(name: str, columns: Sequence[str], root: Path | None = None) -> dict[str, list[str]]:
+    """The distinct values of each change-log column in *columns* (the filter choices),
+    sorted; a column the log lacks has none."""
+    path = edition_dir(name, root) / CHANGES
+    unknown = sorted(set(columns) - set(CHANGE_FILTERS))
+    if unknown:
+        raise StoreError(f"unknown change-log columns {unknown}: expected {', '.join(CHANGE_FILTERS)}")
+    out: dict[str, list[str]] = {c: [] for c in columns}
+    if not path.is_file():
+        return out
+    with duckdb.connect() as con:
+        present = {r[0] for r in con.execute("SELECT name FROM parquet_schema(?)", [str(path)]).fetchall()}
+        for column in columns:
+            if column in present:
+                rows = con.execute(f'SELECT DISTINCT "{column}"::VARCHAR FROM read_parquet(?) '
+                                   f'WHERE "{column}" IS NOT NULL', [str(path)]).fetchall()
+                out[column] = sorted(str(r[0]) for r in rows)
+    return out
 
 
 def change_summary(name: str, root: Path | None = None) -> list[dict[str, Any]]:

@@ -132,6 +132,17 @@ def regions(con: Con, level: int | None = None) -> list[dict[str, Any]]:
     )
 
 
+def table_regions(con: Con, table: str) -> dict[str, str]:
+    """Region code -> name (the edition's NUTS version) of the regions in *table*, by name;
+    empty when the file has no such table (a dataset without trends or scoreboard)."""
+    if table not in ("shift_share", "scoreboard_scores") or not reader.has_table(con, table):
+        return {}
+    rows = con.execute(f"""SELECT DISTINCT t.region, coalesce(r.name, t.region) FROM {table} t
+        LEFT JOIN regions r ON r.region = t.region AND r.nuts_version = {NUTS_VERSION}
+        ORDER BY 2""").fetchall()
+    return {str(c): str(n) for c, n in rows}
+
+
 def region(con: Con, code: str) -> dict[str, Any] | None:
     """One region with results, or None."""
     rows = _rows(

@@ -144,3 +144,10 @@ def export_scoreboard(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     df["year"] = info["year"]
     df["title"] = df["dimension"].map(titles)
     return df[list(EXPORT_COLUMNS)]
+
+
+def peer_means(con: duckdb.DuckDBPyConnection, peers: list[str]) -> dict[str, float]:
+    """Dimension -> the average score of the *peers* regions."""
+    rows = con.execute("SELECT dimension, avg(score) FROM scoreboard_scores WHERE region IN (SELECT unnest(?)) "
+                       "GROUP BY dimension", [peers]).fetchall()
+    return {str(d): m for d, m in rows}

@@ -175,3 +175,34 @@ def test_downloads_return_the_files(client, editions_root: Path) -> None:  # typ
                                  f"/panorama/{SECOND}/download/data/", "/panorama/..%2F..%2Fetc/download/manifest/"])
 def test_unknown_edition_or_download_is_a_404(client, editions_root: Path, url: str) -> None:  # type: ignore[no-untyped-def]
     assert client.get(url).status_code == 404
+
+
+def test_change_log_is_paged_in_the_query(client, editions_root: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    everything = editions.changes(SECOND)
+    assert editions.change_count(SECOND) == len(everything) == ROWS
+    page = editions.changes(SECOND, limit=100, offset=100)
+    assert len(page) == ROWS - 100
+    assert page["region"].tolist() == everything["region"].iloc[100:].tolist()
+    assert editions.change_count(SECOND, scheme="eu-clusters") == int((everything["scheme"] == "eu-clusters").sum())
+    assert editions.change_values(SECOND, ("scheme", "cause")) == {
+        "scheme": ["ecosystems", "eu-clusters"], "cause": sorted(CAUSES)}
+    assert editions.change_count(FIRST) == 0 and editions.change_values(FIRST, ("scheme",)) == {"scheme": []}
+    # the page never reads the whole log: every read of rows asks for one page
+    calls: list[dict] = []
+    real = editions.changes
+
+    def spy(name: str, root: Path | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs)
+        return real(name, root, **kwargs)
+
+    monkeypatch.setattr(editions, "changes", spy)
+    second = client.get(f"/panorama/{SECOND}/changes/?page=2")
+    assert second.status_code == 200
+    assert second.context["total"] == ROWS and len(second.context["rows"]) == ROWS - 100
+    assert [c.get("limit") for c in calls] == [100] and calls[0]["offset"] == 100
+    calls.clear()
+    filtered = client.get(f"/panorama/{SECOND}/changes/?cause=data_revision")
+    want = everything[everything["cause"] == "data_revision"]
+    assert filtered.context["total"] == len(want) and len(filtered.context["rows"]) == len(want) < 100
+    assert calls == [{"limit": 100, "offset": 0, "cause": "data_revision"}]
+    assert client.get(f"/panorama/{SECOND}/changes/?page=2&cause=data_revision").status_code == 400

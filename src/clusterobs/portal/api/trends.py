@@ -1,5 +1,6 @@
 """The trends resource: category growth, shift-share, relatedness network, opportunities,
-and a region's trend profile; the same page builders as the /trends/ pages."""
+and a region's trend profile: the same data as the /trends/ pages, which add charts to it
+(the API never draws one)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def trends(request: HttpRequest, q: Query[RegionQuery]) -> dict[str, Any]:
     """Europe-wide growth by category (eu-clusters and emerging), shift-share totals per
     category, the strongest co-location links and one region's opportunities."""
     with store.cursor() as con:
-        page = data.trends_page(con, q.region)
+        page = data.trends_data(con, q.region)  # the tables only: no chart drawn
     ctx = page.context
     return {"start_year": ctx["start"], "end_year": ctx["end"], "region": ctx["chosen"]["region"],
             **_tables(page, ("growth", "emerging", "shift_share_by_category", "network", "opportunities"))}
@@ -41,7 +42,7 @@ def region_trends(request: HttpRequest, code: str) -> dict[str, Any]:
     """A region's trend profile: specialisation and complexity by year, shift-share by
     category, cluster changes (rising / declining), opportunities, rating transitions."""
     with store.cursor() as con:
-        page = data.trends_region_page(con, code)
+        page = data.trends_region_data(con, code)
     return {"region": page.context["region"], "start_year": page.context["start"], "end_year": page.context["end"],
             **_tables(page, ("specialisation", "complexity", "shift_share", "clusters", "opportunities",
                              "transitions"))}

@@ -38,12 +38,7 @@ NETWORK_EDGES = 60
 
 def _codes(con: Con, table: str) -> dict[str, str]:
     """Region code -> name of the regions in *table* (shift_share or scoreboard_scores)."""
-    if not reader.has_table(con, table):  # a dataset without trends or without a scoreboard
-        return {}
-    rows = con.execute(f"""SELECT DISTINCT t.region, coalesce(r.name, t.region) FROM {table} t
-        LEFT JOIN regions r ON r.region = t.region AND r.nuts_version = {queries.NUTS_VERSION}
-        ORDER BY 2""").fetchall()
-    return {str(c): str(n) for c, n in rows}
+    return queries.table_regions(con, table)
 
 
 def trends_regions(con: Con) -> dict[str, str]:
@@ -127,38 +122,50 @@ def require(con: Con, table: str, what: str) -> None:
                        "Choose another dataset above.")
 
 
-def trends_page(con: Con, region: str | None = None) -> Page:
-    """Europe-wide growth, emerging industries, shift-share, network, one region's opportunities."""
+def trends_data(con: Con, region: str | None = None) -> Page:
+    """The tables of the trends overview (plain data, no chart): Europe-wide growth, emerging
+    industries, shift-share by category, the co-location network, one region's opportunities.
+    The API returns these; :func:`trends_page` adds the charts."""
     require(con, "shift_share", "trends analysis")
-    start, end = store.memo(con, tr.period, trends_scheme(con))
-    growth = store.memo(con, tr.category_growth, trends_scheme(con), start, end)
+    scheme = trends_scheme(con)
+    start, end = store.memo(con, tr.period, scheme)
+    growth = store.memo(con, tr.category_growth, scheme, start, end)
     emerging = store.memo(con, tr.category_growth, "emerging", start, end)
-    by_cat = store.memo(con, tr.shift_share_by_category, trends_scheme(con))
-    edges = store.memo(con, trends_queries.relatedness_network, trends_scheme(con), NETWORK_EDGES)
+    by_cat = store.memo(con, tr.shift_share_by_category, scheme)
+    edges = store.memo(con, trends_queries.relatedness_network, scheme, NETWORK_EDGES)
     regions = trends_regions(con)
     chosen = check_region(con, region, regions, "insights:trends_region", "trends") if region else \
         largest_region(con, regions, end)
-    opp = trends_queries.opportunities(con, trends_scheme(con), region=chosen["region"])
-    names = dict(con.execute("SELECT category, category_name FROM categories WHERE scheme = ?", [trends_scheme(con)]).fetchall())
+    opp = trends_queries.opportunities(con, scheme, region=chosen["region"])
+    names = {c["category"]: c["category_name"] for c in store.memo(con, queries.categories, scheme)}
     opp.insert(3, "category_name", opp["category"].map(names))
-    top = growth.head(12)
-    bottom = growth.tail(12)
     return Page({
         "start": start, "end": end, "growth": records(growth), "emerging": records(emerging),
-        "year_notices": [n for n in (year_notice(con, trends_scheme(con), y) for y in (start, end)) if n],
+        "year_notices": [n for n in (year_notice(con, scheme, y) for y in (start, end)) if n],
         "by_category": records(by_cat), "edges": records(edges), "near_one": int((edges["colocation"] > 0.99).sum()),
         "regions": regions, "chosen": chosen, "opportunities": records(opp),
-        "growth_chart": charts.growth_bars(records(top) + records(bottom),
-                                           f"Fastest and slowest growing categories, {start}-{end}"),
-        "emerging_chart": charts.growth_bars(records(emerging), f"Emerging industries, {start}-{end}"),
-        "network_chart": charts.network(records(edges), f"The {len(edges)} strongest co-location links"),
     }, {"growth": growth, "emerging": emerging, "shift_share_by_category": by_cat,
-        "shift_share": lambda: trends_queries.shift_share(con, trends_scheme(con)), "network": edges,
+        "shift_share": lambda: trends_queries.shift_share(con, scheme), "network": edges,
         "opportunities": opp})
 
 
-def trends_region_page(con: Con, code: str) -> Page:
-    """A region's trend profile: indices over time, shift-share, rising and declining clusters."""
+def trends_page(con: Con, region: str | None = None) -> Page:
+    """:func:`trends_data` with its charts (growth bars, emerging industries, the network)."""
+    page = trends_data(con, region)
+    ctx = page.context
+    start, end = ctx["start"], ctx["end"]
+    top, bottom = ctx["growth"][:12], ctx["growth"][-12:]
+    ctx.update({
+        "growth_chart": charts.growth_bars(top + bottom, f"Fastest and slowest growing categories, {start}-{end}"),
+        "emerging_chart": charts.growth_bars(ctx["emerging"], f"Emerging industries, {start}-{end}"),
+        "network_chart": charts.network(ctx["edges"], f"The {len(ctx['edges'])} strongest co-location links"),
+    })
+    return page
+
+
+def trends_region_data(con: Con, code: str) -> Page:
+    """The tables of a region's trend profile (plain data, no chart): indices over time,
+    shift-share, rising and declining clusters, opportunities, rating transitions."""
     require(con, "shift_share", "trends analysis")
     reg = check_region(con, code, trends_regions(con), "insights:trends_region", "trends")
     start, end = store.memo(con, tr.period, trends_scheme(con))
@@ -172,10 +179,20 @@ def trends_region_page(con: Con, code: str) -> Page:
         "transitions": records(prof["transitions"]),
         "rising": records(changes[changes["trend"] == "rising"].head(10)),
         "declining": records(changes[changes["trend"] == "declining"].sort_values("lq_change").head(10)),
-        "index_chart": charts.index_lines(records(prof["specialisation"]), "Specialisation indices"),
-        "ss_chart": charts.shift_share_bars(records(ss.head(10)), f"Shift-share of the ten largest changes, {start}-{end}"),
     }, {"specialisation": prof["specialisation"], "complexity": prof["complexity"], "shift_share": ss,
         "opportunities": prof["opportunities"], "transitions": prof["transitions"], "clusters": changes})
+
+
+def trends_region_page(con: Con, code: str) -> Page:
+    """:func:`trends_region_data` with its charts (specialisation indices, shift-share bars)."""
+    page = trends_region_data(con, code)
+    ctx = page.context
+    ctx.update({
+        "index_chart": charts.index_lines(ctx["specialisation"], "Specialisation indices"),
+        "ss_chart": charts.shift_share_bars(ctx["shift_share"][:10],
+                                            f"Shift-share of the ten largest changes, {ctx['start']}-{ctx['end']}"),
+    })
+    return page
 
 
 # --- scoreboard -------------------------------------------------------------------------------
@@ -207,9 +224,7 @@ def scoreboard_region_page(con: Con, code: str, peers_raw: str | None = None) ->
     peers = parse_peers(peers_raw, reg["region"], known)
     prof = sq.region_profile(con, reg["region"], peers)
     dims = prof["dimensions"]
-    means = con.execute("SELECT dimension, avg(score) FROM scoreboard_scores WHERE region IN (SELECT unnest(?)) "
-                        "GROUP BY dimension", [prof["peers"]]).fetchall()
-    peer_means = {str(d): m for d, m in means}
+    peer_means = sq.peer_means(con, prof["peers"])
     order = [d for d in dims if d["dimension"] != "overall"] + [d for d in dims if d["dimension"] == "overall"]
     for d in order:
         d["peer_mean"] = peer_means.get(d["dimension"])

@@ -145,12 +145,6 @@ def _cell(value: Any) -> Any:
     return f"{value:.4g}" if isinstance(value, float) else value
 
 
-def _options(frame: pd.DataFrame, column: str) -> list[str]:
-    if frame.empty or column not in frame.columns:
-        return []
-    return sorted(str(v) for v in frame[column].dropna().unique())
-
-
 def changes_page(request: HttpRequest, edition: str) -> HttpResponse:
     """The change log of an edition against its previous one: summary, transitions, rows."""
     name = _edition_or_404(edition)
@@ -170,15 +164,17 @@ def changes_page(request: HttpRequest, edition: str) -> HttpResponse:
     for key, matrix in store.transitions(name).items():
         matrices.append({"key": key, "columns": matrix.get("columns", []),
                          "rows": list(zip(matrix.get("index", []), matrix.get("rows", []), strict=False))})
-    everything = store.changes(name)
-    selected = store.changes(name, **filters) if filters else everything
-    total = len(selected)
+    # one page read from the parquet file (its count and filter choices are separate queries):
+    # the whole log is never loaded for a page
+    total = store.change_count(name, **filters)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         return _bad_request(request, f"page {page} does not exist: the change log has {pages} page(s)")
     start = (page - 1) * PAGE_SIZE
-    rows = _records(selected.iloc[start:start + PAGE_SIZE])
+    selected = store.changes(name, limit=PAGE_SIZE, offset=start, **filters)
+    rows = _records(selected)
     columns = [(c, h) for c, h in COLUMNS if c in selected.columns]
+    choices = store.change_values(name, ("scheme", "method", "cause"))
     query = "&".join(f"{k}={v}" for k, v in filters.items())
     context = {
         "nav": "panorama", "edition": name, "previous": manifest.get("previous"),
@@ -188,7 +184,7 @@ def changes_page(request: HttpRequest, edition: str) -> HttpResponse:
         "rows": [[_cell(row.get(c)) for c, _ in columns] for row in rows], "columns": columns,
         "total": total, "page": page, "pages": pages, "first": start + 1 if total else 0,
         "last": min(start + PAGE_SIZE, total), "filters": filters, "query": query,
-        "options": [{"key": k, "values": [(v, v == filters.get(k)) for v in _options(everything, k)]}
+        "options": [{"key": k, "values": [(v, v == filters.get(k)) for v in choices[k]]}
                     for k in ("scheme", "method", "cause")],
         "has_csv": any(d["kind"] == "changes_csv" for d in store.downloads(name)),
     }
