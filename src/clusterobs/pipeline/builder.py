@@ -39,7 +39,7 @@ from clusterobs.errors import ConfigError, StoreError
 from clusterobs.pipeline.loader import Progress, geography_key
 from clusterobs.pipeline.purity import write_purity
 from clusterobs.pipeline.trends import build_trends
-from clusterobs.sources import declarations
+from clusterobs.sources import declarations, gisco
 from clusterobs.sources.declarations import UNCERTAIN_MEANINGS, Dataset
 from clusterobs.sources.schemes import dataset_schemes
 from clusterobs.store import readmodels
@@ -114,6 +114,9 @@ def build(
             del base
         if ds.geography.clip:
             con.execute("DELETE FROM geometries WHERE region NOT IN (SELECT region FROM region_industry)")
+        # the web geometries at coarser detail for small zooms (/api/v1/geometries?detail=)
+        _write(con, "geometry_detail", gisco.detail_levels(
+            con.execute("SELECT region, level, geojson FROM geometries ORDER BY level, region").df()))
         for table in ("clusters", "ratings"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         clock.step("indicators")

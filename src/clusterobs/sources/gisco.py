@@ -479,3 +479,41 @@ def read_nuts_crosswalk(path: Path | str) -> pd.DataFrame:
             line=i + 2,
         )
     return df.reset_index(drop=True)
+
+
+#: coarser detail levels of the web geometries: name -> (tolerance in degrees, decimals).
+#: A screen pixel spans 360 / (256 * 2**zoom) degrees of longitude: 0.09 at zoom 4 (Europe
+#: on a screen), 0.02 at zoom 6 (a country), so each tolerance stays under a pixel at the
+#: zooms it serves (queries.detail_for_zoom). ``high`` is the stored geometry
+#: (:func:`simplify_for_web`'s 0.002 degrees, 4 decimals).
+DETAILS: dict[str, tuple[float, int]] = {"low": (0.08, 2), "medium": (0.02, 3)}
+
+
+def detail_levels(df: pd.DataFrame) -> pd.DataFrame:
+    """The coarser detail levels of stored web geometries.
+
+    *df* has ``region``, ``level`` and ``geojson`` (the ``geometries`` table); the result has
+    ``region``, ``level``, ``detail`` (a key of :data:`DETAILS`) and ``geojson``, one row per
+    region and detail: every region keeps a geometry (a region smaller than the tolerance
+    keeps its stored shape rather than vanishing). Each level is simplified as one coverage,
+    as :func:`simplify_for_web` does, so neighbours keep shared borders.
+    """
+    parts = []
+    if df.empty:
+        return pd.DataFrame({"region": pd.Series(dtype=str), "level": pd.Series(dtype="int16"),
+                             "detail": pd.Series(dtype=str), "geojson": pd.Series(dtype=str)})
+    base = shapely.from_geojson(df["geojson"].tolist())
+    for detail, (tolerance, ndigits) in DETAILS.items():
+        out = df[["region", "level"]].copy()
+        simplified = np.empty(len(base), dtype=object)
+        for level in pd.unique(out["level"]):
+            mask = (out["level"] == level).to_numpy()
+            simplified[mask] = shapely.coverage_simplify(base[mask], tolerance)
+        simplified = shapely.orient_polygons(shapely.set_precision(simplified, 10.0**-ndigits),
+                                             exterior_cw=True)
+        keep = shapely.is_empty(simplified) | shapely.is_missing(simplified)
+        simplified[keep] = base[keep]
+        out["detail"] = detail
+        out["geojson"] = [_geojson_text(g, ndigits) for g in simplified]
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True)

@@ -265,15 +265,42 @@ def geometry_levels(con: Con) -> list[int]:
     return [int(r[0]) for r in con.execute("SELECT DISTINCT level FROM geometries ORDER BY 1").fetchall()]
 
 
-def geojson(con: Con, level: int, values: dict[str, dict[str, Any]] | None = None) -> str:
-    """A GeoJSON FeatureCollection (text) of the regions of *level*.
+#: geometry detail levels, coarsest first ("high" is the stored web geometry)
+DETAILS = ("low", "medium", "high")
+#: the coarsest detail a web map at a zoom up to this level needs (Leaflet zooms 0-18)
+ZOOM_DETAIL = ((4, "low"), (6, "medium"))
+
+
+def detail_for_zoom(zoom: int) -> str:
+    """The geometry detail a map at *zoom* needs: ``low`` up to zoom 4 (Europe on a screen),
+    ``medium`` up to 6 (a country), ``high`` closer in."""
+    return next((detail for most, detail in ZOOM_DETAIL if zoom <= most), "high")
+
+
+def geojson(con: Con, level: int, values: dict[str, dict[str, Any]] | None = None,
+            detail: str = "high") -> str:
+    """A GeoJSON FeatureCollection (text) of the regions of *level* at *detail*.
 
     Each feature's properties are ``region``, ``name``, ``level`` plus, when *values* maps
-    the region to a dict, that dict's items (e.g. ``value``).
+    the region to a dict, that dict's items (e.g. ``value``). ``low`` and ``medium`` come
+    from the build's ``geometry_detail`` table (the stored shapes where a file has none).
     """
-    rows = con.execute(
-        "SELECT region, name, geojson FROM geometries WHERE level = ? ORDER BY region", [level]
-    ).fetchall()
+    if detail not in DETAILS:
+        raise ValueError(f"detail={detail!r}: expected one of {', '.join(DETAILS)}")
+    rows = None
+    if detail != "high":
+        try:
+            rows = con.execute(
+                """SELECT g.region, g.name, coalesce(d.geojson, g.geojson) FROM geometries g
+                   LEFT JOIN geometry_detail d ON d.region = g.region AND d.level = g.level
+                        AND d.detail = ?
+                   WHERE g.level = ? ORDER BY g.region""", [detail, level]).fetchall()
+        except duckdb.CatalogException:
+            rows = None  # a file built before the detail levels: the stored shapes
+    if rows is None:
+        rows = con.execute(
+            "SELECT region, name, geojson FROM geometries WHERE level = ? ORDER BY region", [level]
+        ).fetchall()
     values = values or {}
     parts = []
     for code, name, geometry in rows:

@@ -128,6 +128,9 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
     _table("scoreboard_peers", "region VARCHAR, peer VARCHAR, distance DOUBLE",
            ("region", "distance", "peer")),
     _table("scoreboard_meta", "key VARCHAR, value VARCHAR"),
+    # coarser web geometries for small zooms (sources.gisco.detail_levels; "high" is geometries)
+    _table("geometry_detail", "region VARCHAR, level SMALLINT, detail VARCHAR, geojson VARCHAR",
+           ("level", "detail", "region")),
 )}
 
 #: the tables of the trends stage (pipeline.trends)
