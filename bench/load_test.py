@@ -2,19 +2,26 @@
 
 Loopback only, bounded in time (``--seconds``) and in requests (``--max-requests``); it
 starts ``clusterobs serve`` (gunicorn, what ``make run`` starts) on a free 127.0.0.1 port with
-production settings, runs the mix, then the same load on ``/healthz`` (the floor), and stops
-it at the end. Reports requests, req/s, errors and p50/p95/p99 of the client-side latency per
-kind of request, and the mix's throughput as a ratio of /healthz's.
-Run: ``python -m bench.load_test [--seconds 60] [--clients 50]``.
+production settings, runs the mix, then each kind of request alone and the same load on
+``/healthz`` (the floor), and stops it at the end. Reports requests, req/s, errors and
+p50/p95/p99 of the client-side latency per run, and each throughput as a ratio of /healthz's.
+
+The load comes from ``wrk`` (a native client: 2 threads, event-driven; ``apt-get install wrk``,
+in .ci/run) so that the figure measures the server, not 50 Python threads competing with it
+for the same 2 cores; without wrk the Python client below runs instead (``--client python``).
+Run: ``python -m bench.load_test [--seconds 60] [--clients 50] [--client wrk|python]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -95,6 +102,51 @@ def _load(jobs: Any, seconds: float, clients: int, max_requests: int) -> tuple[d
     return rows, wall
 
 
+#: wrk's script: cycle over the paths (each thread from its own offset), accept gzip as a
+#: browser does, and print the summary as one JSON line (p95 is not in wrk's own report)
+_WRK_SCRIPT = """
+local paths = {%s}
+local i = 0
+local first = true
+request = function()
+  if first then i = math.random(#paths); first = false end
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %%d, "seconds": %%f, "errors": %%d, "p50": %%f, "p95": %%f, "p99": %%f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+
+
+def _wrk(base: str, paths: list[str], seconds: float, clients: int) -> dict[str, float]:
+    """One wrk run over *paths* (count, req/s, errors, p50/p95/p99 ms)."""
+    script = _WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+    try:
+        out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--timeout", "30s",
+                              "-s", fh.name, base], capture_output=True, text=True, check=True,
+                             timeout=seconds + 60).stdout
+    finally:
+        os.unlink(fh.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    r = json.loads(line[4:])
+    return {"requests": r["requests"], "errors": r["errors"], "p50": r["p50"], "p95": r["p95"],
+            "p99": r["p99"], "rps": r["requests"] / r["seconds"], "seconds": r["seconds"]}
+
+
+def _mix_paths(regions: list[str]) -> dict[str, list[str]]:
+    """The paths of each kind of request of the mix (the same URLs as :func:`_urls`)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for kind, url in itertools.islice(_urls("", regions), 4 * len(regions)):
+        out[kind].append(url)
+    return out
+
+
 def _table(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(f"| {k} | {r['requests']:,} | {r['rps']:.0f} | {r['errors']} | {r['p50']:.0f} | "
                      f"{r['p95']:.0f} | {r['p99']:.0f} |" for k, r in rows.items())
@@ -102,9 +154,10 @@ def _table(rows: dict[str, dict[str, float]]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="the mix; each kind alone runs a third of it")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--max-requests", type=int, default=200_000, help="python client only")
+    parser.add_argument("--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args(argv or [])
 
     regions = _regions(results_file(), 150)
@@ -112,11 +165,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _serve(port)
+    short = max(5.0, args.seconds / 3)
     try:
         _wait(base, proc, seconds=300)  # the first start collects the static files
-        mix, mix_wall = _load(_urls(base, regions), args.seconds, args.clients, args.max_requests)
-        health, health_wall = _load(itertools.cycle([("/healthz", f"{base}/healthz")]), args.seconds,
-                                    args.clients, args.max_requests)
+        if args.client == "wrk":
+            paths = _mix_paths(regions)
+            mix = {"all of the mix": _wrk(base, [p for group in zip(*paths.values(), strict=True) for p in group],
+                                          args.seconds, args.clients)}
+            mix_wall = mix["all of the mix"]["seconds"]
+            alone = {f"{kind} alone": _wrk(base, urls, short, args.clients) for kind, urls in paths.items()}
+            health = {"/healthz": _wrk(base, ["/healthz"], short, args.clients)}
+            health_wall = health["/healthz"]["seconds"]
+            mix.update(alone)
+        else:
+            mix, mix_wall = _load(_urls(base, regions), args.seconds, args.clients, args.max_requests)
+            health, health_wall = _load(itertools.cycle([("/healthz", f"{base}/healthz")]), args.seconds,
+                                        args.clients, args.max_requests)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -124,22 +188,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     total, floor = int(whole["requests"]), health["/healthz"]["rps"]
     allrows = {**mix, **health}
     ratio = "; ".join(f"{k} {r['rps'] / floor:.2f}" for k, r in mix.items() if k != "all of the mix")
+    client = ("`wrk` (native, 2 threads, `Accept-Encoding: gzip`)" if args.client == "wrk"
+              else "50 Python threads (urllib)")
     write_section("loadtest", f"""## Load test (issues 11 and 16)
 
 `python -m bench.load_test`: `clusterobs serve` (what `make run` starts: gunicorn with
-deploy/gunicorn.conf.py, production settings) on loopback, {args.clients} concurrent clients for
-{mix_wall:.0f} s over an equal mix of map page, region page, clusters API and GeoJSON
+deploy/gunicorn.conf.py, production settings) on loopback, {args.clients} concurrent connections from
+{client} for {mix_wall:.0f} s over an equal mix of map page, region page, clusters API and GeoJSON
 ({len(regions)} NUTS-2 regions, each with one of 8 years: {4 * len(regions)} distinct URLs), starting with an empty response
-cache; then the same clients for {health_wall:.0f} s on `/healthz` (the framework's floor: a
-database query and write, the store opened). Client-side latency in ms:
+cache; then each kind alone{f" for {short:.0f} s" if args.client == "wrk" else ""} (its URLs answered from the cache by then), and the same
+load for {health_wall:.0f} s on `/healthz` (the framework's floor: a database query and write, the
+store opened). Client-side latency in ms:
 
 | request | count | req/s | errors | p50 | p95 | p99 |
 |---|---|---|---|---|---|---|
 {_table(allrows)}
 
 The mix: {total / mix_wall:.0f} req/s, {total / mix_wall / floor:.2f} x the `/healthz` floor
-({floor:.0f} req/s); per kind (a quarter of the mix each): {ratio}.
-The client (50 Python threads) runs on the same 2 cores as the server.
+({floor:.0f} req/s); as a ratio of the floor: {ratio}.
+The client runs on the same 2 cores as the server.
 
 Measured on {machine()}.""")
     return {"requests": total, "rps": total / mix_wall, "healthz_rps": floor,
