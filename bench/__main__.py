@@ -8,7 +8,7 @@ import sys
 
 BENCHMARKS = ["bench.load_bench", "bench.build_bench", "bench.datasets_bench", "bench.trends_bench", "bench.portal_bench",
               "bench.editions_bench", "bench.load_test", "bench.estimation_bench", "bench.region_report_bench",
-              "bench.scaling_bench"]
+              "bench.scaling_bench", "bench.readmodel_bench"]
 
 
 def main(names: list[str]) -> None:

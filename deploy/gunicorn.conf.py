@@ -19,6 +19,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # a worker whose threads are all busy accepts no more connections (they go to another worker
 # instead of waiting behind its downloads)
 worker_connections = threads
+# no keep-alive: with a connection limit of `threads` per worker, idle keep-alive connections
+# held every slot and the other clients waited in the backlog for seconds (a load test with
+# 50 keep-alive connections starved: gunicorn warned "No keepalived connections can be
+# handled"); a proxy in front (docs/deploy.md) keeps its own connections to browsers alive
+keepalive = 0
 timeout = 60
 graceful_timeout = 30
 max_requests = 2000

@@ -67,9 +67,10 @@ def data_path() -> Path:
 
 
 @contextmanager
-def cursor() -> Iterator[Connection]:
-    """A cursor on the store (``CLUSTEROBS_STORE``, or the edition the visitor chose), closed after use."""
-    ident, base = _base(data_path())
+def cursor(path: Path | None = None) -> Iterator[Connection]:
+    """A cursor on the store (``CLUSTEROBS_STORE``, or the edition the visitor chose; or the
+    file *path*), closed after use."""
+    ident, base = _base(data_path() if path is None else path)
     cur = base.cursor()
     token = _identity_now.set(ident)
     try:
