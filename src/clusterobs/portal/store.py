@@ -51,9 +51,8 @@ def _base(path: Path) -> tuple[tuple[int, int, int], Connection]:
     with _lock:
         current = _open.get(path)
         if current is None or current[0] != ident:
-            con = reader.connect(path)
             # small queries from many request threads: parallelism inside one query only adds contention
-            con.execute(f"SET threads TO {_DUCKDB_THREADS}")
+            con = reader.connect(path, threads=_DUCKDB_THREADS)
             current = (ident, con)
             _open[path] = current
         return current

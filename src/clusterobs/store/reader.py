@@ -11,11 +11,15 @@ from clusterobs.core.stars import CRITERIA
 from clusterobs.errors import StoreError
 
 
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the store read-only; a clear error when it has not been loaded yet."""
+def connect(path: Path, *, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store read-only (with at most *threads* threads per query when given); a clear
+    error when it has not been loaded yet."""
     if not path.exists():
         raise StoreError(f"no store at {path}: run `clusterobs data load` (or `make run`) first")
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
+    if threads is not None:
+        con.execute(f"SET threads TO {int(threads)}")
+    return con
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 from clusterobs.core import matchmaking as mm
 from clusterobs.portal import store
 from clusterobs.sources import declarations
+from clusterobs.store import lookups, queries
 
 SCHEME = declarations.default_scheme()
 METHOD = "panorama"
@@ -43,14 +44,7 @@ class Suggestion:
 
 def matrices(con: Any, level: int, year: int = YEAR, scheme: str = SCHEME, method: str = METHOD) -> Matrices:
     """Region x category matrices of employment share, LQ and stars (NaN → 0)."""
-    rows = con.execute(
-        """SELECT c.region, coalesce(g.name, c.region), c.category, k.category_name, c.share_region, c.lq, r.stars
-           FROM clusters c JOIN categories k USING (scheme, category)
-           LEFT JOIN ratings r ON r.scheme = c.scheme AND r.region = c.region AND r.level = c.level
-                AND r.year = c.year AND r.category = c.category AND r.method = ?
-           LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = 2016
-           WHERE c.scheme = ? AND c.year = ? AND c.level = ? AND c.traded
-           ORDER BY c.region, c.category""", [method, scheme, year, level]).fetchall()
+    rows = lookups.traded_clusters(con, method, scheme, year, level)
     regions = sorted({r[0] for r in rows})
     names = {r[0]: r[1] for r in rows}
     cats = sorted({r[2] for r in rows}, key=lambda c: (len(c), c))
@@ -144,15 +138,12 @@ def emerging_names() -> dict[str, str]:
 
 
 def _category_rows(con: Any, scheme: str) -> list[tuple[str, str]]:
-    rows = con.execute("SELECT category, category_name FROM categories WHERE scheme = ? ORDER BY category_name",
-                       [scheme]).fetchall()
-    return [(str(a), str(b)) for a, b in rows]
+    return [(str(c["category"]), str(c["category_name"])) for c in queries.categories(con, scheme)]
 
 
 def region_rows(con: Any) -> list[tuple[str, str, str, int]]:
     """(region, name, country, level) of the NUTS 2016 regions."""
-    rows = con.execute("SELECT region, name, country, level FROM regions WHERE nuts_version = 2016 ORDER BY region")
-    return [(str(a), str(b), str(c), int(d)) for a, b, c, d in rows.fetchall()]
+    return lookups.region_rows(con, 2016)
 
 
 def region_names() -> dict[str, str]:
@@ -165,7 +156,7 @@ def _centroid_rows(con: Any) -> dict[str, tuple[float, float]]:
     import json
 
     out: dict[str, tuple[float, float]] = {}
-    for code, geo in con.execute("SELECT region, geojson FROM geometries").fetchall():
+    for code, _, geo in lookups.geometries(con):
         g = json.loads(geo)
         polys = g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]]
         ring = max((p[0] for p in polys), key=len)

@@ -17,7 +17,7 @@ from clusterobs.errors import StoreError
 from clusterobs.portal import store
 from clusterobs.portal.showcases import taxonomy
 from clusterobs.portal.showcases.models import Case
-from clusterobs.store import engine
+from clusterobs.store import engine, lookups
 from clusterobs.store.engine import Connection
 
 # label point of countries without NUTS geometries, and of EU-level cases (Brussels)
@@ -28,10 +28,7 @@ EUROPE = (-25.0, 45.0)  # longitudes the library map frames; places outside are 
 
 def centroids(con: Connection) -> dict[str, tuple[float, float, str]]:
     """NUTS 2016 code -> (lat, lon, name): a point inside the largest polygon of each region."""
-    rows = con.execute(
-        "SELECT g.region, coalesce(r.name, g.name), g.geojson FROM geometries g "
-        "LEFT JOIN regions r ON r.region = g.region AND r.nuts_version = g.nuts_version "
-        "WHERE g.nuts_version = 2016").fetchall()
+    rows = lookups.geometries(con, 2016)
     out: dict[str, tuple[float, float, str]] = {}
     for region, name, text in rows:
         geom = shape(json.loads(text))
@@ -43,8 +40,7 @@ def centroids(con: Connection) -> dict[str, tuple[float, float, str]]:
 
 def region_names(con: Connection) -> dict[str, str]:
     """NUTS 2016 code -> name, all levels."""
-    rows = con.execute("SELECT region, name FROM regions WHERE nuts_version = 2016").fetchall()
-    return dict(rows)
+    return lookups.region_names(con, 2016)
 
 
 def names(codes: Iterable[str]) -> dict[str, str]:
@@ -98,8 +94,7 @@ def markers(cases: Iterable[Case]) -> dict[str, Any]:
 
 
 def _category_names(con: Connection) -> dict[str, str]:
-    rows = con.execute("SELECT scheme, category, category_name FROM categories WHERE scheme IN (?, ?)",
-                       [taxonomy.CATEGORY_SCHEME, taxonomy.EMERGING_SCHEME]).fetchall()
+    rows = lookups.category_names(con, [taxonomy.CATEGORY_SCHEME, taxonomy.EMERGING_SCHEME])
     return {c: (n if s == taxonomy.CATEGORY_SCHEME else f"{n} (emerging industry)") for s, c, n in rows}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from clusterobs.core.stresstest import STRONG_STARS, DimensionFact, RegionFacts
 from clusterobs.errors import StoreError
 from clusterobs.sources import declarations
-from clusterobs.store import engine, queries, reader, scoreboard_queries
+from clusterobs.store import engine, lookups, queries, reader, scoreboard_queries
 from clusterobs.store.engine import Connection
 
 MAX_LEVEL = 2  # regions offered: countries, NUTS 1 and NUTS 2
@@ -48,8 +48,7 @@ def _scoreboard(con: Connection, region: str
             prof = scoreboard_queries.region_profile(con, code)
         except (StoreError, engine.Error):
             # the parent from the geography table (NUTS: DE21 -> DE2 -> DE)
-            up = con.execute("SELECT max(parent) FROM regions WHERE region = ?", [code]).fetchall()
-            code = str(up[0][0]) if up and up[0][0] else ""
+            code = lookups.region_parent(con, code) or ""
             continue
         dims = {str(d["dimension"]): DimensionFact(
             str(d["dimension"]), str(d.get("title") or d["dimension"]),
