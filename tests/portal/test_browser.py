@@ -93,3 +93,18 @@ def test_no_serious_accessibility_violations(local_page, live_server, url):
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
                for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, serious
+
+
+def test_zooming_in_loads_finer_boundaries(local_page, live_server, con):
+    asked: list[str] = []
+    local_page.on("request", lambda r: asked.append(r.url) if "/api/v1/geometries" in r.url else None)
+    local_page.goto(live_server.url + MAP)
+    _ready(local_page)
+    assert any("detail=low" in u for u in asked), asked  # Europe on the screen: the coarse shapes
+    regions = scalar(con, "SELECT count(*) FROM geometries WHERE level = 2")
+    for _ in range(4):
+        local_page.click(".leaflet-control-zoom-in")
+        local_page.wait_for_timeout(400)
+    local_page.wait_for_function("document.querySelector('#map').dataset.state === 'ready'")
+    assert any("detail=medium" in u or "detail=high" in u for u in asked), asked
+    assert len(_fills(local_page)) == regions  # every region still drawn

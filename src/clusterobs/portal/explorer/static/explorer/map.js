@@ -6,7 +6,7 @@
   if (!el || !window.L) { return; }
   var panel = document.getElementById("map-panel");
   var form = document.getElementById("filters");
-  var state = { data: null, layer: null, level: null, qs: "" };
+  var state = { data: null, layer: null, level: null, detail: null, qs: "" };
   var geometries = {};
   var map = L.map(el, { zoomSnap: 0.25, minZoom: 2, maxZoom: 9, scrollWheelZoom: false, keyboard: true });
   map.attributionControl.setPrefix("Leaflet");
@@ -68,16 +68,20 @@
     layer.on("mouseover", function () { layer.setStyle({ weight: 2.5, color: "#1a1a1a" }); layer.bringToFront(); });
     layer.on("mouseout", function () { state.layer.resetStyle(layer); });
   }
+  // the boundary detail a zoom needs (as the API's zoom parameter: docs/api.md)
+  function detailFor(zoom) { return zoom <= 4 ? "low" : (zoom <= 6 ? "medium" : "high"); }
   function draw() {
-    var level = state.data.level;
-    if (state.layer && state.level === level) {
+    var level = state.data.level, detail = detailFor(map.getZoom());
+    if (state.layer && state.level === level && state.detail === detail) {
       state.layer.setStyle(style);
       el.dataset.state = "ready";
       return Promise.resolve();
     }
     el.dataset.state = "loading";
-    var load = geometries[level] || fetch(el.dataset.geometryUrl + "?level=" + level).then(function (r) { return r.json(); });
-    geometries[level] = load;
+    var key = level + "/" + detail;
+    var load = geometries[key] || fetch(el.dataset.geometryUrl + "?level=" + level + "&detail=" + detail)
+      .then(function (r) { return r.json(); });
+    geometries[key] = load;
     return load.then(function (geo) {
       if (state.layer) { map.removeLayer(state.layer); }
       state.layer = L.geoJSON(geo, {
@@ -93,9 +97,14 @@
         if (path) { path.setAttribute("data-region", layer.feature.properties.region); }
       });
       state.level = level;
+      state.detail = detail;
       el.dataset.state = "ready";
     });
   }
+  // finer boundaries when zooming in past a detail step, coarser (smaller) ones when out
+  map.on("zoomend", function () {
+    if (state.layer && detailFor(map.getZoom()) !== state.detail) { draw(); }
+  });
   function refresh() {
     var params = new URLSearchParams(new FormData(form));
     el.dataset.state = "loading";
