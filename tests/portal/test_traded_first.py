@@ -86,3 +86,12 @@ def test_panorama_hotspots_and_headline_count_traded_clusters_only(built_store: 
         mine = counted[counted["region"] == spot["region"]]
         assert spot["strong"] == len(mine)
         assert all(name in set(mine["category_name"]) for name in spot["top"].split(", ")), spot
+
+
+def test_a_starred_cluster_without_a_plain_lq_is_summarised() -> None:
+    """The US rule rates on the LQ among traded categories: a starred row may lack the plain LQ
+    (this page answered 500 for PL91 in 2008 under uscmp-strong)."""
+    rows = [_row("Forestry", 1, None, 2e3, True)]  # type: ignore[arg-type]
+    text = " ".join(summary.region_summary({"name": "Lubuskie", "region": "PL43", "level": 2}, rows, 2008,
+                                           "uscmp-strong", None))
+    assert "Forestry (1 star" in text and "LQ unknown, 2,000 employees" in text

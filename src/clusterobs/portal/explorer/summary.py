@@ -28,8 +28,10 @@ def _cluster(r: dict[str, Any]) -> str:
     share = r.get("estimate_share")
     # an estimate is never stated as a fact: say when the employment rests mostly on estimates
     estimated = f", {float(share):.0%} of it estimated" if _ok(share) and float(share) > 0.5 else ""
-    return (f"{r['category_name']} ({stars_text(r)}, LQ {r['lq']:.2f}, "
-            f"{r['employment']:,.0f} employees{estimated})")
+    # a rating of the US rule rests on the LQ among traded categories: the plain LQ may be missing
+    lq = f"LQ {float(r['lq']):.2f}" if _ok(r.get("lq")) else "LQ unknown"
+    employment = f"{float(r['employment']):,.0f} employees" if _ok(r.get("employment")) else "employment unknown"
+    return f"{r['category_name']} ({stars_text(r)}, {lq}, {employment}{estimated})"
 
 
 def _names(rows: list[dict[str, Any]], n: int = 3) -> str:
