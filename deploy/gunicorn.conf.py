@@ -16,14 +16,16 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # spread over the processes
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
-# a worker whose threads are all busy accepts no more connections (they go to another worker
-# instead of waiting behind its downloads)
-worker_connections = threads
-# no keep-alive: with a connection limit of `threads` per worker, idle keep-alive connections
-# held every slot and the other clients waited in the backlog for seconds (a load test with
-# 50 keep-alive connections starved: gunicorn warned "No keepalived connections can be
-# handled"); a proxy in front (docs/deploy.md) keeps its own connections to browsers alive
-keepalive = 0
+# connections: keep-alive (a browser or proxy reuses its connection) and gunicorn's default
+# limit of 1000 per worker. Measured with wrk, 50 keep-alive connections, a warm map page
+# (docs/benchmarks.md): a limit of one connection per thread let idle keep-alive connections
+# hold every slot and starved the rest (0 answers in 20 s for some clients); no keep-alive made
+# every request a new connection (p99 3.9 s); keep-alive 5 s with the default limit gave
+# p50 35 ms, p99 259 ms at 700 req/s. A worker whose threads are busy with a download
+# queues the requests of its other connections; downloads are bounded (clusters API
+# MAX_ROWS), and the whole-edition package is a static file
+worker_connections = 1000
+keepalive = 5
 timeout = 60
 graceful_timeout = 30
 max_requests = 2000
