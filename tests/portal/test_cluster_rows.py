@@ -22,14 +22,14 @@ def _row(**changes: Any) -> dict[str, Any]:
 
 
 def _html(**changes: Any) -> str:
-    return cluster_row(_row(**changes), year=2014, method="eco-classic", level=2,
+    return cluster_row(_row(**changes), year=2014, method="eco-classic", region="ITC4",
                        criteria=["size", "specialisation", "focus"], apportioned_title="mostly apportioned")
 
 
 def test_row_values_are_formatted_and_escaped() -> None:
     html = _html()
     assert html.startswith('<tr data-category="4">\n')
-    assert ('<a href="/categories/eu-clusters/4/?year=2014&amp;method=eco-classic&amp;level=2">'
+    assert ('<a href="/regions/ITC4/categories/4/?scheme=eu-clusters&amp;method=eco-classic&amp;year=2014">'
             "Automotive &lt;&amp; Parts&gt;</a>") in html
     assert '<td class="n" data-purity="4">80.0 %</td>' in html
     assert '<td class="n">12,346</td><td class="n">5.0 %</td>' in html

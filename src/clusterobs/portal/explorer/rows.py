@@ -53,19 +53,20 @@ def _estimate(r: Mapping[str, Any]) -> str:
 _SLOT = "00000000"
 
 
-def _category_url(scheme: str, category: str, base: dict[str, str]) -> str:
-    """The category page's path (one ``reverse`` per scheme, not per row)."""
-    if scheme not in base:
-        base[scheme] = reverse("explorer:category", args=[scheme, _SLOT])
-    head, _, tail = base[scheme].rpartition(_SLOT)
+def _category_url(region: str, category: str, base: dict[str, str]) -> str:
+    """The path of the region x category page (one ``reverse`` per region, not per row)."""
+    if region not in base:
+        base[region] = reverse("explorer:region_category", args=[region, _SLOT])
+    head, _, tail = base[region].rpartition(_SLOT)
     return head + quote(category, safe=RFC3986_SUBDELIMS + "/~:@") + tail  # as reverse() quotes
 
 
-def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, level: Any,
+def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, region: str,
                 criteria: Iterable[str], apportioned_title: str,
                 urls: dict[str, str] | None = None) -> str:
-    """One ``<tr>`` of the cluster table of a region page."""
-    href = escape(_category_url(r["scheme"], r["category"], {} if urls is None else urls))
+    """One ``<tr>`` of the cluster table of *region*'s page; the name links to the region x
+    category page."""
+    href = escape(_category_url(region, r["category"], {} if urls is None else urls))
     cat = escape(r["category"])
     marked = ' data-apportioned="true"' if r.get("apportioned") else ""
     title = escape(apportioned_title)
@@ -75,8 +76,8 @@ def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, level: Any,
     checks = "".join(f"<td>{escape(check(r.get(c)))}</td>" for c in criteria)
     return (
         f'<tr data-category="{cat}"{marked}>\n'
-        f'        <th scope="row"><a href="{href}?year={escape(year)}&amp;method={escape(method)}'
-        f'&amp;level={escape(level)}">{escape(r["category_name"])}</a></th>\n'
+        f'        <th scope="row"><a href="{href}?scheme={escape(r["scheme"])}&amp;method={escape(method)}'
+        f'&amp;year={escape(year)}">{escape(r["category_name"])}</a></th>\n'
         f'        <td class="n" data-purity="{cat}">{escape(share(r["purity"]))}</td>\n'
         f'        <td class="n">{escape(num(r["employment"]))}{_estimate(r)}</td>'
         f'<td class="n">{escape(share(r["share_region"]))}</td>\n'
@@ -91,11 +92,11 @@ def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, level: Any,
         "      </tr>\n")
 
 
-def cluster_rows(rows: Iterable[Mapping[str, Any]], *, year: Any, method: Any, level: Any,
+def cluster_rows(rows: Iterable[Mapping[str, Any]], *, year: Any, method: Any, region: str,
                  criteria: Iterable[str], apportioned_title: str) -> SafeString:
     """The ``<tr>`` of every row, each on its own line as the table body expects."""
     crits = list(criteria)
     urls: dict[str, str] = {}
     return mark_safe("".join(  # every value is escaped by cluster_row
-        "\n      " + cluster_row(r, year=year, method=method, level=level, criteria=crits,
+        "\n      " + cluster_row(r, year=year, method=method, region=region, criteria=crits,
                                  apportioned_title=apportioned_title, urls=urls) for r in rows))

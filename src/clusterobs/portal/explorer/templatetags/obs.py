@@ -83,5 +83,5 @@ def cluster_rows(context: Any, rows: Any) -> str:
     from clusterobs.portal.explorer.rows import cluster_rows as render
 
     f = context["f"]
-    return render(rows, year=f.year, method=f.method, level=context["region"]["level"],
+    return render(rows, year=f.year, method=f.method, region=context["region"]["region"],
                   criteria=context["criteria"], apportioned_title=context["apportioned_title"])
