@@ -43,3 +43,17 @@ def test_a_second_setup_rebuilds_nothing(calls: dict[str, list[object]]) -> None
     assert calls["build"] == [] and calls["scoreboard"] == []
     # the optional current-Eurostat source is absent from the mirror: asked for, not a rebuild
     assert calls["load"] and "sbs_r_nuts2021" in calls["load"][0]
+
+
+def test_a_results_file_without_the_read_model_is_rebuilt_once(calls: dict[str, list[object]]) -> None:
+    """A file built before cluster_view (issue 16) would be served through the slower joins."""
+    import duckdb
+
+    from clusterobs import config
+
+    old = config.results_path(declarations.default_id())
+    with duckdb.connect(str(old)) as con:
+        con.execute("DROP TABLE cluster_view")
+    result = CliRunner().invoke(cli.app, ["setup"])
+    assert result.exit_code == 0, result.output
+    assert calls["build"] == [declarations.default_id()]
