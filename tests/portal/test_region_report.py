@@ -135,8 +135,8 @@ def test_a_second_request_is_served_from_the_cache(client: Client, django_user_m
     signed = Client()
     signed.force_login(user)
     keys: list[str] = []
-    keep = report._keep
-    monkeypatch.setattr(report, "_keep", lambda key, entry: (keys.append(key), keep(key, entry)))
+    keep = report.caching.cache_set
+    monkeypatch.setattr(report.caching, "cache_set", lambda key, entry: (keys.append(key), keep(key, entry)))
     one = signed.get(url)
     assert one.status_code == 200 and one["X-Report-Cache"] == "miss" and "X-Cache" not in one
     assert len(keys) == 1 and caches["responses"].get(keys[0])["body"] == one.content

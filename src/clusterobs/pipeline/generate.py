@@ -23,7 +23,7 @@ from clusterobs import config
 from clusterobs.core import synthetic
 from clusterobs.errors import ConfigError, StoreError
 from clusterobs.pipeline import loader
-from clusterobs.pipeline.userdata import NACE_SCHEMES
+from clusterobs.pipeline.userdata import NACE_SCHEMES, commit_with_declaration
 from clusterobs.sources import declarations
 from clusterobs.sources.declarations import Dataset, Geography, Measure, Source
 from clusterobs.store import reader
@@ -156,9 +156,4 @@ def _register(ds: Dataset, regions: pd.DataFrame, file: Path, store: Path) -> No
         src = ds.sources[0]
         n = loader.load_parquet(con, ds, src, file)
         loader.record(con, src.id, file, n)
-        path = declarations.save_user(ds)
-        try:
-            writer.commit()
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        commit_with_declaration(writer, ds)

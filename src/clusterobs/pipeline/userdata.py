@@ -128,17 +128,25 @@ def add(file: Path, name: str, columns: str, classification: str, *, year: int |
             kept = folder / f"{name}.scheme.csv"
             shutil.copyfile(scheme, kept)
             ds = _with_scheme_file(ds, kept)
-        path = declarations.save_user(ds)
-        try:
-            writer.commit()
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        path = commit_with_declaration(writer, ds)
     config.results_path(name).unlink(missing_ok=True)  # results of an earlier table of that name
     emp = frame[frame["measure"] == "employment"]
     return Added(dataset=name, rows=rows, regions=int(emp["region"].nunique()),
                  industries=int(emp["industry"].nunique()),
                  years=tuple(sorted(int(y) for y in emp["year"].unique())), declaration=path)
+
+
+def commit_with_declaration(writer: StoreWriter, ds: Dataset) -> Path:
+    """Save *ds*'s declaration and commit the store: both or neither (the declaration is
+    removed again when the commit fails), so a dataset is never registered half-written.
+    Returns the declaration's path."""
+    path = declarations.save_user(ds)
+    try:
+        writer.commit()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _with_scheme_file(ds: Dataset, path: Path) -> Dataset:

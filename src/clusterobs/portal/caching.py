@@ -192,7 +192,7 @@ def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
     return response
 
 
-def _cache_get(key: str) -> dict[str, Any] | None:
+def cache_get(key: str) -> dict[str, Any] | None:
     try:
         return caches["responses"].get(key)  # type: ignore[no-any-return]
     except Exception as exc:  # a read-only or full cache folder serves uncached, never fails
@@ -200,7 +200,7 @@ def _cache_get(key: str) -> dict[str, Any] | None:
         return None
 
 
-def _cache_set(key: str, entry: dict[str, Any]) -> None:
+def cache_set(key: str, entry: dict[str, Any]) -> None:
     try:
         caches["responses"].set(key, entry)
     except Exception as exc:
@@ -243,14 +243,14 @@ class DataCacheMiddleware:
             response["X-Cache"] = "revalidated"
             return _policy(request, response, etag, mtime)
         key = f"response:{etag}"
-        entry = _cache_get(key)
+        entry = cache_get(key)
         state = "hit"
         if entry is None:
             fresh = self.get_response(request)
             entry = _entry(request, fresh)
             if entry is None:
                 return fresh
-            _cache_set(key, entry)
+            cache_set(key, entry)
             state = "miss"
         response = _respond(request, entry)
         response["X-Cache"] = state

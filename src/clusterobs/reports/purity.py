@@ -27,28 +27,13 @@ from typing import Any
 
 import pandas as pd
 
-from clusterobs.store import reader
+from clusterobs.store import reader, readmodels
 from clusterobs.store.engine import Connection
 
 #: a rating resting on more than this share of apportioned employment is marked
 MOSTLY = 0.5
 TITLE = "mostly apportioned from divisions shared with other categories: see purity"
 HELP_URL = "/methodology/ratings/#purity"
-
-_APPORTIONED = """
-    WITH w AS (
-        SELECT industry, category, weight,
-               weight < greatest(max(weight) OVER (PARTITION BY industry),
-                                 1 - sum(weight) OVER (PARTITION BY industry)) AS minor
-        FROM scheme_weights WHERE scheme = ?)
-    SELECT r.region, r.year::INTEGER AS year, w.category,
-           CASE WHEN sum(r.employment * w.weight) > 0
-                THEN coalesce(sum(r.employment * w.weight) FILTER (WHERE w.minor), 0)
-                     / sum(r.employment * w.weight) END AS apportioned_share
-    FROM region_industry r JOIN w USING (industry)
-    WHERE {where}
-    GROUP BY ALL"""
-
 
 def category_purity(con: Connection, scheme: str) -> dict[str, float]:
     """Category -> purity of *scheme* (empty when the store has no purity table)."""
@@ -72,14 +57,9 @@ def apportioned(con: Connection, scheme: str, *, year: int | None = None, level:
         return pd.DataFrame({"region": pd.Series(dtype=str), "year": pd.Series(dtype="int32"),
                              "category": pd.Series(dtype=str),
                              "apportioned_share": pd.Series(dtype=float)})
-    where: list[str] = ["true"]
-    params: list[Any] = [scheme]
-    for column, value in (("r.year", year), ("r.level", level), ("r.region", region),
-                          ("w.category", category)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    return con.execute(_APPORTIONED.format(where=" AND ".join(where)), params).df()
+    rows = readmodels.apportioned(con, scheme, year=year, level=level, region=region, category=category)
+    frame = pd.DataFrame([r[1:] for r in rows], columns=["region", "year", "category", "apportioned_share"])
+    return frame.astype({"year": "int32", "apportioned_share": "float64"})
 
 
 def mostly_apportioned(share: Any) -> bool:

@@ -211,7 +211,7 @@ def empty_map_notice(con: Connection, scheme: str, column: str, label: str, year
     years = value_years(con, scheme, column, level)
     span = SPANS.get(column)
     if span is not None:
-        first = min((y for y in data_years(con, scheme, level)), default=year)
+        first = min(data_years(con, scheme, level), default=year)
         why = (f"{label.split(',')[0].lower()} over {span} year{'s' if span > 1 else ''} compares "
                f"with {year - span}, " + (f"before the first year of data ({first})" if year - span < first
                                           else "across a series break or a change of the industries covered"))

@@ -19,7 +19,6 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 
@@ -40,21 +39,6 @@ def cache_key(request: HttpRequest, fmt: str) -> str | None:
     """The report cache key of *request* (None without results to key on)."""
     found = caching.fingerprint(request)
     return None if found is None else f"region-report:{fmt}:{found[0]}"
-
-
-def _cached(key: str) -> dict[str, Any] | None:
-    try:
-        return caches["responses"].get(key)  # type: ignore[no-any-return]
-    except Exception as exc:  # a read-only or full cache folder serves uncached, never fails
-        log.warning("report cache unavailable: %s", exc)
-        return None
-
-
-def _keep(key: str, entry: dict[str, Any]) -> None:
-    try:
-        caches["responses"].set(key, entry)
-    except Exception as exc:
-        log.warning("report cache unavailable: %s", exc)
 
 
 def _cases(code: str) -> list[dict[str, Any]]:
@@ -81,7 +65,7 @@ def region_report(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if fmt not in TYPES:
         raise BadInput(f"report format {fmt[:10]!r} is not available: expected html or pdf")
     key = cache_key(request, fmt)
-    hit = _cached(key) if key else None
+    hit = caching.cache_get(key) if key else None
     if hit is not None:
         return _answer(hit["body"], fmt, hit["filename"], "hit")
     with store.cursor() as con:
@@ -106,5 +90,5 @@ def region_report(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         body = rr.render_html(ctx, urls=urls).encode("utf-8")
     filename = f"region-report-{reg['region']}-{f.year}-{edition or 'live'}.{fmt}"
     if key:
-        _keep(key, {"body": body, "filename": filename})
+        caching.cache_set(key, {"body": body, "filename": filename})
     return _answer(body, fmt, filename, "miss")
