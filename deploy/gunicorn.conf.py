@@ -2,8 +2,9 @@
 
 Run: ``clusterobs serve`` (what ``make run`` starts), or ``gunicorn -c deploy/gunicorn.conf.py
 clusterobs.portal.wsgi``. Workers are processes (DuckDB reads are CPU-bound; more threads
-would contend on the GIL), each opening the store read-only; ``max_requests`` recycles
-workers so a replaced store file is picked up.
+would contend on the GIL), each opening the store read-only; a replaced store file is picked
+up by the next request (clusterobs.portal.store compares the file's identity), so workers are
+not recycled.
 """
 
 import multiprocessing
@@ -28,8 +29,11 @@ worker_connections = 1000
 keepalive = 5
 timeout = 60
 graceful_timeout = 30
-max_requests = 2000
-max_requests_jitter = 200
+# no recycling: with max_requests = 2000 each of the 5 workers restarted every ~14 s at 700
+# req/s, and every restart (a new process importing Django, its connections closed and
+# re-queued) put 1.5-2 s into the load test's tail: cached pages alone had p95 0.9-2.2 s,
+# and 66-150 ms without it (docs/benchmarks.md "Load test")
+max_requests = 0
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -102,3 +102,23 @@ def test_openapi_and_local_docs(client):
     assert spec["openapi"].startswith("3.1") and "/api/v1/clusters" in spec["paths"]
     docs = client.get("/api/docs", follow=True).content.decode()
     assert "/static/ninja/" in docs and "cdn" not in docs.lower()
+
+
+@pytest.mark.parametrize("query", [
+    "region=ITC4&year=2014&scheme=eu-clusters&method=panorama&limit=1000",
+    "year=2011&category=4&level=2&limit=50&offset=50",
+    "region=DE91&method=uscmp-strong&limit=20",
+    "scheme=emerging&year=2013&min_stars=1&limit=30",
+])
+def test_clusters_answer_is_what_its_schema_validates(client, query):
+    """The clusters page is written without ninja's second validation (api/rendering.py):
+    it must be exactly what validating it against ClusterPage gives, field for field."""
+    from clusterobs.portal.api.schemas import ClusterPage
+
+    body = client.get(f"/api/v1/clusters?{query}").json()
+    assert body["items"], query
+    named = {k: body.pop(k) for k in ("edition",)}
+    assert named == {"edition": "live"}
+    checked = json.loads(ClusterPage.model_validate(body).model_dump_json())
+    assert body == checked
+    assert list(body["items"][0]) == list(checked["items"][0])  # the schema's field order

@@ -55,3 +55,18 @@ def test_estimated_and_apportioned_rows_are_marked() -> None:
     assert '<span class="visually-hidden"> estimated (25.0 % of the employment; range 10,000–15,000)</span>' in html
     assert '<a class="marker apportioned" href="/methodology/ratings/#purity" title="mostly apportioned">◐' in html
     assert "(70.0 % apportioned)" in html
+
+
+def test_series_rows_are_what_the_template_loop_wrote() -> None:
+    from django.template import engines
+
+    from clusterobs.portal.explorer.rows import series_rows
+
+    series = [{"category_name": "Automotive <& Parts>", "year": 2013, "employment": 12345.6, "lq": 1.234},
+              {"category_name": "Chemicals", "year": 2014, "employment": None, "lq": float("nan")}]
+    loop = engines["django"].from_string(
+        '{% load obs %}{% for s in series %}<tr><td>{{ s.category_name }}</td><td>{{ s.year }}</td>'
+        '<td class="n">{{ s.employment|num }}</td><td class="n">{{ s.lq|num:2 }}</td></tr>{% endfor %}')
+    assert series_rows(series) == loop.render({"series": series})
+    assert "<td>Automotive &lt;&amp; Parts&gt;</td><td>2013</td><td class=\"n\">12,346</td><td class=\"n\">1.23</td>" \
+        in series_rows(series)

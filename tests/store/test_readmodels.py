@@ -102,3 +102,50 @@ def test_growth_notes_are_those_computed_per_request(con: duckdb.DuckDBPyConnect
     # 2008-2012 have no 5-year growth: at least those rows say why
     assert noted >= len({r["category"] for r in rows}) * 4
     assert any(r["growth_5y_note"] == "no data in 2003" for r in rows if r["year"] == 2008)
+
+
+def test_block_numbers_follow_the_sort_key_one_per_region_year(con: duckdb.DuckDBPyConnection) -> None:
+    """``block`` numbers each (scheme, method, region, year) in the view's order, so a region's
+    years are one integer range, and the block table lists exactly the view's blocks."""
+    bad = con.execute(f"""SELECT count(*) FROM (SELECT block, count(DISTINCT (scheme, method, region, year)) AS n,
+                                                      max(rowid) - min(rowid) + 1 AS span, count(*) AS rows
+                                               FROM {readmodels.VIEW} GROUP BY block)
+                          WHERE n <> 1 OR span <> rows""").fetchone()
+    assert bad == (0,)
+    decreasing = con.execute(f"""SELECT count(*) FROM (SELECT block, lag(block) OVER (ORDER BY rowid) AS prev
+                                                      FROM {readmodels.VIEW}) WHERE block < prev""").fetchone()
+    assert decreasing == (0,)
+    same = con.execute(f"""SELECT count(*) FROM {reader.BLOCKS} b FULL JOIN
+                             (SELECT DISTINCT scheme, method, region, year, block FROM {readmodels.VIEW}) v
+                             USING (scheme, method, region, year, block) WHERE b.block IS NULL OR v.block IS NULL""").fetchone()
+    assert same == (0,)
+    lo, hi = reader.region_blocks(con, "eu-clusters", "panorama", "ITC4") or (0, 0)
+    years = con.execute(f"SELECT count(DISTINCT year) FROM {readmodels.VIEW} WHERE scheme = 'eu-clusters' "
+                        "AND method = 'panorama' AND region = 'ITC4'").fetchone()
+    assert years is not None and hi - lo + 1 == years[0] > 5
+    assert reader.region_blocks(con, "eu-clusters", "panorama", "XX99", 2013) == (0, -1)
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(10, 0), (10, 25), (7, 60)])
+def test_a_page_of_one_region_year_is_in_category_order(con: duckdb.DuckDBPyConnection, limit: int,
+                                                         offset: int) -> None:
+    """One block is read without a sort (its storage order): pages equal the sorted joins'."""
+    fast = readmodels.clusters(con, "eu-clusters", "panorama", region="ITC4", year=2013, limit=limit,
+                               offset=offset)
+    slow = reader.clusters_joined(con, "eu-clusters", "panorama", region="ITC4", year=2013, limit=limit,
+                                  offset=offset)
+    assert [r["category"] for r in fast] == list(slow["category"])
+    assert fast and [r["category"] for r in fast] == sorted(r["category"] for r in fast)
+
+
+def test_a_file_without_block_numbers_reads_the_same(built_store: Path, tmp_path: Path,
+                                                     con: duckdb.DuckDBPyConnection) -> None:
+    """Files built before the block table (older editions) are read by the string key."""
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(built_store.read_bytes())
+    with duckdb.connect(str(old)) as rw:
+        rw.execute(f"DROP TABLE {reader.BLOCKS}")
+    with reader.connect(old) as ro:
+        assert reader.region_blocks(ro, "eu-clusters", "panorama", "ITC4") is None
+        before = readmodels.clusters(ro, "eu-clusters", "panorama", region="ITC4", year=2013, annotated=True)
+    assert before == readmodels.clusters(con, "eu-clusters", "panorama", region="ITC4", year=2013, annotated=True)

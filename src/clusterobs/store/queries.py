@@ -329,12 +329,14 @@ def region_series(
     marks = ", ".join("?" for _ in categories_)
     if method is not None:
         try:
+            blocks = reader.region_blocks(con, scheme, method, region_code)
+            where, key = (("block BETWEEN ? AND ?", list(blocks)) if blocks is not None else
+                          ("scheme = ? AND method = ? AND region = ?", [scheme, method, region_code]))
             return _rows(
                 con,
                 f"""SELECT category, category_name, year, employment, lq FROM {readmodels.VIEW}
-                    WHERE scheme = ? AND method = ? AND region = ? AND category IN ({marks})
-                    ORDER BY category, year""",
-                [scheme, method, region_code, *categories_])
+                    WHERE {where} AND category IN ({marks}) ORDER BY category, year""",
+                [*key, *categories_])
         except duckdb.CatalogException:
             pass
     return _rows(

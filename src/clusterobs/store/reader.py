@@ -95,6 +95,8 @@ CLUSTER_COLUMNS = (
 
 #: the table of the cluster read model (:mod:`clusterobs.store.readmodels`), written by a build
 VIEW = "cluster_view"
+#: its block numbers: one row per (scheme, method, region, year) with the view's ``block``
+BLOCKS = "cluster_view_blocks"
 #: the columns of a cluster row before the method's criteria
 ROW_COLUMNS = (
     "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
@@ -104,17 +106,43 @@ ROW_COLUMNS = (
 )
 
 
+def region_blocks(con: duckdb.DuckDBPyConnection, scheme: str, method: str, region: str,
+                  year: int | None = None) -> tuple[int, int] | None:
+    """The range of ``cluster_view.block`` holding *region*'s rows (of *year*, or of every
+    year), for :func:`view_query`; None for a file built before the block numbers.
+
+    The view is sorted by (scheme, method, region, year, category), but DuckDB's zone maps
+    keep only a prefix of a string, so a filter on the region string still scans five of the
+    Europe file's ten row groups; the integer range reads one (a region-year's 64 rows:
+    5.2 -> 2.8 ms with this lookup, docs/benchmarks.md "Portal latency")."""
+    sql = f"SELECT min(block), max(block) FROM {BLOCKS} WHERE scheme = ? AND method = ? AND region = ?"
+    params: list[object] = [scheme, method, region]
+    if year is not None:
+        sql += " AND year = ?"
+        params.append(year)
+    try:
+        row = con.execute(sql, params).fetchone()
+    except duckdb.CatalogException:
+        return None
+    if row is None or row[0] is None:
+        return (0, -1)  # no such rows: an empty range
+    return (int(row[0]), int(row[1]))
+
+
 def view_query(scheme: str, method: str, columns: tuple[str, ...], *, year: int | None = None,
                region: str | None = None, category: str | None = None, level: int | None = None,
                min_stars: int | None = None, limit: int | None = None,
-               offset: int = 0) -> tuple[str, list[object]]:
+               offset: int = 0, blocks: tuple[int, int] | None = None) -> tuple[str, list[object]]:
     """(SQL, parameters) selecting *columns* of ``cluster_view``: one method's clusters,
     filtered, newest year first. The view is sorted by (scheme, method, region, year,
-    category), so a region's rows are one block DuckDB's zone maps go straight to."""
+    category), so a region's rows are one block DuckDB's zone maps go straight to; with
+    *blocks* (:func:`region_blocks`) the scan starts from its integer range."""
     where = ["scheme = ?", "method = ?"]
     params: list[object] = [scheme, method]
-    for column, value in (("year", year), ("region", region), ("category", category),
-                          ("nuts_level", level)):
+    keys: tuple[tuple[str, object], ...] = (("year", year), ("region", region))
+    if blocks is not None:  # the block numbers stand for scheme, method, region (and year)
+        where, params, keys = ["block BETWEEN ? AND ?"], list(blocks), ()
+    for column, value in (*keys, ("category", category), ("nuts_level", level)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
@@ -122,8 +150,10 @@ def view_query(scheme: str, method: str, columns: tuple[str, ...], *, year: int 
         where.append("stars >= ?")
         params.append(min_stars)
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-    return (f"SELECT {', '.join(columns)} FROM {VIEW} WHERE {' AND '.join(where)} "
-            f"ORDER BY year DESC, region, category{page}", params)
+    # one block (a region's year) is stored in category order, and DuckDB keeps the storage
+    # order of a scan (preserve_insertion_order): no sort needed
+    order = "" if blocks is not None and blocks[0] == blocks[1] else " ORDER BY year DESC, region, category"
+    return f"SELECT {', '.join(columns)} FROM {VIEW} WHERE {' AND '.join(where)}{order}{page}", params
 
 
 def clusters(
@@ -151,10 +181,11 @@ def clusters(
     """
     if method not in METHOD_CRITERIA:
         raise StoreError(f"unknown method {method!r}: expected one of {', '.join(METHOD_CRITERIA)}")
-    sql, args = view_query(scheme, method, (*ROW_COLUMNS, *METHOD_CRITERIA[method]), year=year,
-                           region=region, category=category, level=level, min_stars=min_stars,
-                           limit=limit, offset=offset)
     try:
+        blocks = region_blocks(con, scheme, method, region, year) if region is not None else None
+        sql, args = view_query(scheme, method, (*ROW_COLUMNS, *METHOD_CRITERIA[method]), year=year,
+                               region=region, category=category, level=level, min_stars=min_stars,
+                               limit=limit, offset=offset, blocks=blocks)
         return con.execute(sql, args).df()
     except duckdb.CatalogException:  # a file built before the read model: the joins
         return clusters_joined(con, scheme, method, year=year, region=region, category=category,

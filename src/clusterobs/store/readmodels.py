@@ -5,8 +5,10 @@ rating method with everything the cluster table shows already joined in — the 
 in the edition's NUTS version (no JSON subquery per request), the category's name and
 traded flag, the source flags, the estimate markers, the method's stars and criteria, the
 category's purity and the cluster's apportioned share (``docs/methodology/ratings.md#purity``).
-It is written sorted by its lookup key ``(scheme, method, region, year, category)``, so a
-region's rows are one contiguous block that DuckDB's zone maps find without a scan.
+It is written sorted by its lookup key ``(scheme, method, region, year, category)``, and each
+(scheme, method, region, year) is numbered in that order (column ``block``, looked up in the
+small table ``cluster_view_blocks``): a region's rows are one contiguous integer range whose
+zone maps send DuckDB to a single row group (:func:`clusterobs.store.reader.region_blocks`).
 
 The readers here take a read-only connection (or cursor) and return lists of dicts with
 Python values (``None`` for missing numbers); no DataFrame, no chart. A file built before
@@ -80,6 +82,7 @@ def write_cluster_view(con: Connection) -> int:
     con.execute(f"""
         CREATE OR REPLACE TABLE {VIEW} AS
         SELECT c.scheme, r.method, c.region, coalesce(g.name, c.region) AS region_name,
+               (dense_rank() OVER (ORDER BY c.scheme, r.method, c.region, c.year))::INTEGER AS block,
                c.level AS nuts_level, c.year::INTEGER AS year, c.category, k.category_name,
                k.traded, {numbers},
                r.stars::INTEGER AS stars, r.confidence AS stars_confidence, r.rating_level,
@@ -99,6 +102,9 @@ def write_cluster_view(con: Connection) -> int:
              AND n.level = c.level AND n.category = c.category AND n.year = c.year
         ORDER BY {', '.join(f'c.{k}' if k != 'method' else 'r.method' for k in SORT_KEY)}""")
     con.execute("DROP TABLE IF EXISTS _growth_notes")
+    con.execute(f"""CREATE OR REPLACE TABLE {reader.BLOCKS} AS
+                    SELECT scheme, method, region, year, min(block) AS block FROM {VIEW}
+                    GROUP BY ALL ORDER BY ALL""")
     row = con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()
     return int(row[0]) if row else 0
 
@@ -169,10 +175,11 @@ def clusters(con: Connection, scheme: str, method: str, *, year: int | None = No
         raise StoreError(f"unknown method {method!r}: expected one of {', '.join(CRITERIA)}")
     filters = {"year": year, "region": region, "category": category, "nuts_level": level}
     columns = cluster_columns(method, annotated=annotated)
-    sql, params = reader.view_query(scheme, method, columns, year=year, region=region,
-                                    category=category, level=level, min_stars=min_stars,
-                                    limit=limit, offset=offset)
     try:
+        blocks = reader.region_blocks(con, scheme, method, region, year) if region is not None else None
+        sql, params = reader.view_query(scheme, method, columns, year=year, region=region,
+                                        category=category, level=level, min_stars=min_stars,
+                                        limit=limit, offset=offset, blocks=blocks)
         found = con.execute(sql, params).fetchall()
     except CatalogException:
         return clusters_joined(con, scheme, method, filters, min_stars, limit, offset, annotated)

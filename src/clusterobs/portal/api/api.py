@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
-from ninja.renderers import JSONRenderer
 
 from clusterobs.errors import StoreError
 from clusterobs.portal.api import clusters, geometries, reference
-from clusterobs.portal.editions import current_dataset, selected_edition
+from clusterobs.portal.api.rendering import RENDERER
 from clusterobs.portal.filters import BadInput, NotFound
 
-
-class NamedRenderer(JSONRenderer):
-    """Every JSON object the API answers names the data it comes from: ``dataset`` and
-    ``edition`` (an edition's name, or ``live`` for the latest build), as the
-    ``X-Observatory-Dataset`` / ``X-Observatory-Edition`` headers do for every response
-    (lists, whose shape is a JSON array, carry the headers only)."""
-
-    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
-        if isinstance(data, dict) and response_status < 400:
-            data = {"dataset": current_dataset(), "edition": selected_edition.get() or "live", **data}
-        return super().render(request, data, response_status=response_status)
-
-
 api = NinjaAPI(
-    renderer=NamedRenderer(),
+    renderer=RENDERER,
     title="Cluster Observatory API",
     version="1",
     description="Clusters, ratings, regions and geometries of the edition being served. "

@@ -7,7 +7,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from clusterobs.portal import filters, store
-from clusterobs.portal.api.schemas import MAX_OFFSET, ClusterPage, Message
+from clusterobs.portal.api import rendering
+from clusterobs.portal.api.schemas import MAX_OFFSET, ClusterOut, ClusterPage, Message
 from clusterobs.portal.editions import current_dataset
 from clusterobs.portal.explorer import downloads
 from clusterobs.portal.filters import BadInput
@@ -17,6 +18,8 @@ router = Router(tags=["clusters"])
 #: rows a download may hold, per format: an XLSX of 10,000 rows takes ~4 s to write, a CSV
 #: of 100,000 rows ~2 s; the whole table of an edition is its data package (/panorama/)
 MAX_ROWS = {"xlsx": 10_000, "csv": 100_000, "parquet": 100_000}
+#: the fields of an item taken from the read model's row as they are (ClusterOut's order)
+ROW_FIELDS = tuple(f for f in ClusterOut.model_fields if f not in ("growth_note", "criteria"))
 
 
 def _too_many(fmt: str) -> BadInput:
@@ -45,7 +48,7 @@ class ClusterFilters(Schema):
 
 
 @router.get("/clusters", response={200: ClusterPage, 400: Message})
-def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> dict | HttpResponse:
+def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> HttpResponse:
     """Clusters with their indicators and the chosen method's rating, newest year first."""
     with store.cursor() as con:
         scheme = filters.check_scheme(con, q.scheme or filters.default_scheme(con))
@@ -69,11 +72,13 @@ def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> dict | Http
         rows = readmodels.clusters(con, scheme, method, **args, limit=q.limit + 1, offset=q.offset,
                                    annotated=True)
     criteria = reader.METHOD_CRITERIA[method]
-    items = [{**r, "criteria": {c: r[c] for c in criteria},
+    items = [{**{k: r[k] for k in ROW_FIELDS},
               "growth_note": coverage.note_text({c: r[f"{c}_note"] for c in coverage.SPANS
-                                                 if r[f"{c}_note"]})}
+                                                 if r[f"{c}_note"]}),
+              "criteria": {c: r[c] for c in criteria}}
              for r in rows[: q.limit]]
     more = len(rows) > q.limit
-    return {"dataset": current_dataset(), "scheme": scheme, "method": method,
-            "limit": q.limit, "offset": q.offset,
-            "next_offset": q.offset + q.limit if more else None, "items": items}
+    # the rows are the read model's plain values in ClusterOut's fields: no second validation
+    return rendering.unchecked(request, {
+        "dataset": current_dataset(), "scheme": scheme, "method": method, "limit": q.limit,
+        "offset": q.offset, "next_offset": q.offset + q.limit if more else None, "items": items})

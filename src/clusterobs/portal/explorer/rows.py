@@ -100,3 +100,12 @@ def cluster_rows(rows: Iterable[Mapping[str, Any]], *, year: Any, method: Any, r
     return mark_safe("".join(  # every value is escaped by cluster_row
         "\n      " + cluster_row(r, year=year, method=method, region=region, criteria=crits,
                                  apportioned_title=apportioned_title, urls=urls) for r in rows))
+
+
+def series_rows(series: Iterable[Mapping[str, Any]]) -> SafeString:
+    """The ``<tr>`` of the region page's employment-per-year table (category, year,
+    employment, LQ), as the template loop wrote them (about 75 rows: 3 ms through the template)."""
+    return mark_safe("".join(  # every value is escaped
+        f'<tr><td>{escape(s["category_name"])}</td><td>{escape(s["year"])}</td>'
+        f'<td class="n">{escape(num(s["employment"]))}</td><td class="n">{escape(num(s["lq"], 2))}</td></tr>'
+        for s in series))

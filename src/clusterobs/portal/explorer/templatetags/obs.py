@@ -85,3 +85,11 @@ def cluster_rows(context: Any, rows: Any) -> str:
     f = context["f"]
     return render(rows, year=f.year, method=f.method, region=context["region"]["region"],
                   criteria=context["criteria"], apportioned_title=context["apportioned_title"])
+
+
+@register.simple_tag
+def series_rows(series: Any) -> str:
+    """The ``<tr>`` rows of a region's employment-per-year table (:mod:`clusterobs.portal.explorer.rows`)."""
+    from clusterobs.portal.explorer.rows import series_rows as render
+
+    return render(series)
