@@ -35,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CLUSTEROBS_SPARK_WORK", None, "Folder where `build --engine spark` hands tables to Spark as Parquet: one the driver and the executors both see (default: next to the results file)."),
     Setting("CLUSTEROBS_SPARK_DRIVER_MEMORY", "4g", "Memory of a local Spark driver for `build --engine spark` (spark-submit's --driver-memory applies instead when set)."),
     Setting("CLUSTEROBS_SPARK_PARTITIONS", None, "Shuffle partitions of `build --engine spark` (default: 4 on local[N], 200 on a cluster)."),
+    Setting("CLUSTEROBS_BUILD_MEMORY", "25%", "Memory DuckDB may hold while it writes a store or builds (a size such as 4GB, or a share of the machine's memory such as 25%); beyond it DuckDB spills to a temporary folder next to the file. Python's own arrays (the rating draws) come on top."),
     Setting("CLUSTEROBS_EDITIONS", None, "Folder of Panorama editions (default: $CLUSTEROBS_VAR/editions)."),
     Setting("DATABASE_URL", None, "Application database of the portal, e.g. postgres://user:pw@host:5432/db. Default: SQLite under $CLUSTEROBS_VAR."),
     Setting("DJANGO_SECRET_KEY", None, "Secret key of the portal; required when DJANGO_DEBUG is off."),
@@ -69,6 +70,22 @@ def get(name: str) -> str | None:
         raise ConfigError(f"unknown setting {name!r}") from exc
     value = os.environ.get(name)
     return value if value not in (None, "") else setting.default
+
+
+def build_memory() -> str:
+    """DuckDB's ``memory_limit`` for writing connections (``CLUSTEROBS_BUILD_MEMORY``): a size
+    as DuckDB reads it, or a percentage of the physical memory turned into one."""
+    value = (get("CLUSTEROBS_BUILD_MEMORY") or "25%").strip()
+    if value.endswith("%"):
+        try:
+            share = float(value[:-1]) / 100
+        except ValueError:
+            share = -1.0
+        if not 0 < share <= 1:
+            raise ConfigError(f"CLUSTEROBS_BUILD_MEMORY={value!r}: expected a size such as 4GB or a share such as 25%")
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return f"{max(256, int(total * share / 2**20))}MB"
+    return value
 
 
 def var_dir() -> Path:

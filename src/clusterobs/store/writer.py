@@ -20,6 +20,7 @@ from typing import IO
 
 import duckdb
 
+from clusterobs import config
 from clusterobs.errors import StoreError
 
 
@@ -78,7 +79,7 @@ class StoreWriter:
         self.tmp.unlink(missing_ok=True)
         if self.path.exists() and not self.fresh:
             shutil.copyfile(self.path, self.tmp)
-        self._con = duckdb.connect(str(self.tmp))
+        self._con = duckdb.connect(str(self.tmp), config={"memory_limit": config.build_memory()})
         self._con.execute(schema_sql())
         return self
 
