@@ -1,22 +1,29 @@
 """gunicorn configuration of the portal (docs/deploy.md).
 
 Run: ``clusterobs serve`` (what ``make run`` starts), or ``gunicorn -c deploy/gunicorn.conf.py
-clusterobs.portal.wsgi``. Workers are processes (DuckDB reads are CPU-bound; more threads
-would contend on the GIL), each opening the store read-only; a replaced store file is picked
-up by the next request (clusterobs.portal.store compares the file's identity), so workers are
-not recycled.
+clusterobs.portal.wsgi``. One worker process per core, each with 10 threads, each opening
+the store read-only; a replaced store file is picked up by the next request
+(clusterobs.portal.store compares the file's identity), so workers are not recycled.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# a few threads per worker: a client that reads a large download slowly holds one thread,
-# not a whole worker, so /healthz and the pages keep answering (issue 16); page work stays
-# spread over the processes
+# one process per core, 10 threads each. Measured with wrk, 50 keep-alive clients, the load
+# test's mix (docs/benchmarks.md "Load test"): on 2 cores, 5 workers x 4 threads (the usual
+# 2 x cores + 1) gave p95 360 ms / p99 1.3 s from the cache, 2 x 10 gave p95 85 ms / p99 141 ms
+# and 1,370 req/s (more processes than cores take turns on them, and a keep-alive connection
+# waits while its worker is off the CPU); from an empty cache (60 s) 2 x 10: p95 126 ms,
+# 2 x 25: 179 ms, 3 x 10: 175 ms. Threads also keep a slow download from holding a worker:
+# /healthz and the pages keep answering (issue 16)
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# the app (Django, every view, the API schemas: ~2 s of imports) is loaded once in the master
+# and the workers fork from it, instead of each worker loading it and then answering its first
+# request 0.8 s late (clusterobs/portal/wsgi.py); no database or store is open before the fork
+preload_app = True
+threads = int(os.environ.get("GUNICORN_THREADS", 10))
 # connections: keep-alive (a browser or proxy reuses its connection) and gunicorn's default
 # limit of 1000 per worker. Measured with wrk, 50 keep-alive connections, a warm map page
 # (docs/benchmarks.md): a limit of one connection per thread let idle keep-alive connections

@@ -408,7 +408,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     dev: Annotated[bool, typer.Option("--dev", help="Django's development server instead of gunicorn.")] = False,
-    workers: Annotated[int | None, typer.Option(help="gunicorn worker processes (default: 2 x cores + 1).")] = None,
+    workers: Annotated[int | None, typer.Option(help="gunicorn worker processes (default: one per core, 10 threads each).")] = None,
 ) -> None:
     """Serve the portal with gunicorn (deploy/gunicorn.conf.py); ``--dev`` for Django's runserver."""
     import os

@@ -179,3 +179,38 @@ def test_filtered_xlsx_under_the_cap_is_served(client: Client) -> None:
 
 def test_etag_depends_on_the_code_version() -> None:
     assert caching.code_version().startswith("0.")
+
+
+def test_concurrent_requests_for_a_missing_answer_compute_it_once() -> None:
+    """Single flight: four requests at once for an answer not yet cached run the view once;
+    the others wait for it and are answered from its cache entry."""
+    import threading
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    calls: list[int] = []
+
+    def slow_view(request):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        time.sleep(0.3)
+        return HttpResponse(json.dumps({"n": len(calls)}) * 20, content_type="application/json")
+
+    middleware = caching.DataCacheMiddleware(slow_view)
+    results: list[tuple[str, bytes]] = []
+
+    def ask() -> None:
+        response = middleware(RequestFactory().get("/api/v1/clusters?region=ITC4&year=2009&limit=7"))
+        results.append((response["X-Cache"], response.content))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert sorted(state for state, _ in results) == ["hit", "hit", "hit", "miss"]
+    assert len({body for _, body in results}) == 1
+    # a different answer is still computed (its own key)
+    other = middleware(RequestFactory().get("/api/v1/clusters?region=ITC4&year=2010&limit=7"))
+    assert other["X-Cache"] == "miss" and len(calls) == 2

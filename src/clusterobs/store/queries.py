@@ -318,18 +318,21 @@ def _plain(value: Any) -> Any:
 
 
 def region_series(
-    con: Con, region_code: str, scheme: str, categories_: list[str], method: str | None = None
+    con: Con, region_code: str, scheme: str, categories_: list[str], method: str | None = None,
+    index: reader.BlockIndex | None = None,
 ) -> list[dict[str, Any]]:
     """Employment and LQ of the region's *categories_* in every year (a time series).
 
     With *method* (any method: every method rates the same clusters) the rows come from the
-    read model's block of the region (``cluster_view``) when the file has it."""
+    read model's block of the region (``cluster_view``) when the file has it (*index*: the
+    file's :func:`reader.block_index`, when the caller keeps one)."""
     if not categories_:
         return []
     marks = ", ".join("?" for _ in categories_)
     if method is not None:
         try:
-            blocks = reader.region_blocks(con, scheme, method, region_code)
+            blocks = (reader.blocks_in(index, region_code) if index is not None
+                      else reader.region_blocks(con, scheme, method, region_code))
             where, key = (("block BETWEEN ? AND ?", list(blocks)) if blocks is not None else
                           ("scheme = ? AND method = ? AND region = ?", [scheme, method, region_code]))
             return _rows(

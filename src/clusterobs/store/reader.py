@@ -129,6 +129,39 @@ def region_blocks(con: duckdb.DuckDBPyConnection, scheme: str, method: str, regi
     return (int(row[0]), int(row[1]))
 
 
+#: region -> year -> block number, for one (scheme, method)
+BlockIndex = dict[str, dict[int, int]]
+
+
+def block_index(con: duckdb.DuckDBPyConnection, scheme: str, method: str) -> BlockIndex | None:
+    """Every block number of *scheme* and *method* (a few thousand: 28,494 over all of the
+    Europe file's schemes and methods), for a reader to keep per file and skip
+    :func:`region_blocks`' query (1.5 ms a lookup, 0.01 from the index); None for a file
+    built before the block numbers."""
+    try:
+        found = con.execute(f"SELECT region, year, block FROM {BLOCKS} WHERE scheme = ? AND method = ?",
+                            [scheme, method]).fetchall()
+    except duckdb.CatalogException:
+        return None
+    index: BlockIndex = {}
+    for region, year, block in found:
+        index.setdefault(region, {})[int(year)] = int(block)
+    return index
+
+
+def blocks_in(index: BlockIndex | None, region: str, year: int | None = None) -> tuple[int, int] | None:
+    """:func:`region_blocks` read from a :func:`block_index` (None when there is no index)."""
+    if index is None:
+        return None
+    years = index.get(region)
+    if not years:
+        return (0, -1)
+    if year is not None:
+        block = years.get(int(year))
+        return (block, block) if block is not None else (0, -1)
+    return (min(years.values()), max(years.values()))
+
+
 def view_query(scheme: str, method: str, columns: tuple[str, ...], *, year: int | None = None,
                region: str | None = None, category: str | None = None, level: int | None = None,
                min_stars: int | None = None, limit: int | None = None,

@@ -162,20 +162,23 @@ def cluster_columns(method: str, *, annotated: bool = False) -> tuple[str, ...]:
 def clusters(con: Connection, scheme: str, method: str, *, year: int | None = None,
              region: str | None = None, category: str | None = None, level: int | None = None,
              min_stars: int | None = None, limit: int | None = None, offset: int = 0,
-             annotated: bool = False) -> list[dict[str, Any]]:
+             annotated: bool = False, index: reader.BlockIndex | None = None) -> list[dict[str, Any]]:
     """Cluster rows (the columns of :func:`reader.clusters`), newest year first, as dicts.
 
     With *annotated*, each row also has :data:`ANNOTATIONS` (``traded``, ``purity``,
     ``apportioned_share`` and the growth notes). Reads ``cluster_view`` (one block per
     region); on a file built before it, the joins of :func:`reader.clusters_joined` plus the
-    purity tables and :func:`coverage.growth_notes`.
+    purity tables and :func:`coverage.growth_notes`. *index* (:func:`reader.block_index` of
+    this file, scheme and method, kept by the caller) saves the block lookup.
     """
     if method not in CRITERIA:
         raise StoreError(f"unknown method {method!r}: expected one of {', '.join(CRITERIA)}")
     filters = {"year": year, "region": region, "category": category, "nuts_level": level}
     columns = cluster_columns(method, annotated=annotated)
     try:
-        blocks = reader.region_blocks(con, scheme, method, region, year) if region is not None else None
+        blocks = None if region is None else (
+            reader.blocks_in(index, region, year) if index is not None
+            else reader.region_blocks(con, scheme, method, region, year))
         sql, params = reader.view_query(scheme, method, columns, year=year, region=region,
                                         category=category, level=level, min_stars=min_stars,
                                         limit=limit, offset=offset, blocks=blocks)

@@ -70,7 +70,7 @@ def list_clusters(request: HttpRequest, q: Query[ClusterFilters]) -> HttpRespons
             return downloads.response(df, fmt, f"clusters-{scheme}-{method}")
         # the read model: one block of the sorted cluster_view, growth notes included
         rows = readmodels.clusters(con, scheme, method, **args, limit=q.limit + 1, offset=q.offset,
-                                   annotated=True)
+                                   annotated=True, index=store.memo(con, reader.block_index, scheme, method))
     criteria = reader.METHOD_CRITERIA[method]
     items = [{**{k: r[k] for k in ROW_FIELDS},
               "growth_note": coverage.note_text({c: r[f"{c}_note"] for c in coverage.SPANS

@@ -123,15 +123,17 @@ def _region_order(row: dict[str, Any]) -> tuple[Any, ...]:
 
 def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     """Portfolio chart, cluster table, summary, time series and similar regions."""
+    index = store.memo(con, reader.block_index, f.scheme, f.method)
     rows = readmodels.clusters(con, f.scheme, f.method, year=f.year, region=region["region"],
-                               annotated=True)
+                               annotated=True, index=index)
     for r in rows:
         r["apportioned"] = purity.mostly_apportioned(r["apportioned_share"])
     # traded first: local categories follow in their own table
     rows.sort(key=_region_order)
     lead = [r for r in rows if r["traded"] is not False and not r["apportioned"]]
     top = sorted(lead or rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
-    series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top], f.method)
+    series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top], f.method,
+                                   index=index)
     portfolio = store.memo(con, queries.portfolios, f.scheme, f.year, region["level"])
     similar = queries.most_similar(portfolio, region["region"])
     total = queries.region_employment(con, region["region"], f.year)
