@@ -223,14 +223,14 @@ def single_flight(etag: str) -> Iterator[None]:
     of each computing it (after a rebuild, or a crawler's burst: in the load test's cold
     start 46 of 229 slow answers were computed two or three times at once).
 
-    Locks are ``flock`` on one of :data:`LOCK_STRIPES` files in the cache folder (separate
+    Locks are ``flock`` on one of :data:`LOCK_STRIPES` files under ``var/locks`` (separate
     open files, so threads of one worker exclude each other too; the kernel releases a lock
     of a killed worker). Waiting stops after :data:`LOCK_WAIT` seconds and the request
-    computes the answer itself; a cache folder that cannot hold lock files only loses the
+    computes the answer itself; a folder that cannot hold lock files only loses the
     sharing, never the answer.
     """
-    folder = Path(settings.CACHES["responses"]["LOCATION"]) / "locks"
     try:
+        folder = config.var_dir() / "locks" / "responses"
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / f"{int(etag[:8], 16) % LOCK_STRIPES:04d}.lock", "ab")  # noqa: SIM115
     except (OSError, ValueError) as exc:
