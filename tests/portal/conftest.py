@@ -33,6 +33,16 @@ def portal_store(built_store: Path, loaded_store: Path) -> Iterator[Path]:
     patch.undo()
 
 
+@pytest.fixture()
+def response_cache(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A private, empty response cache (and region report cache) for one test; modules that
+    need it for every test mark themselves ``pytestmark = pytest.mark.usefixtures(...)``."""
+    folder = tmp_path / "responses"
+    settings.CACHES = {**settings.CACHES, "responses": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(folder)}}
+    return folder
+
+
 @pytest.fixture(scope="session")
 def con(built_store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An independent read-only connection to check the portal's numbers against."""

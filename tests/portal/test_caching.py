@@ -21,13 +21,7 @@ PAGES = [API, "/regions/ITC4/?year=2012", "/map/?category=4&year=2012",
          "/api/v1/geometries?level=2&year=2012&category=4", "/api/v1/schemes"]
 
 
-@pytest.fixture(autouse=True)
-def response_cache(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
-    """A private, empty response cache for each test."""
-    folder = tmp_path / "responses"
-    settings.CACHES = {**settings.CACHES, "responses": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(folder)}}
-    return folder
+pytestmark = pytest.mark.usefixtures("response_cache")
 
 
 @pytest.mark.django_db

@@ -21,13 +21,7 @@ ROW = re.compile(r'<tr data-category="([^"]+)">.*?<span class="visually-hidden">
                  r'data-confidence="([^"]*)".*?data-employment="([^"]*)"', re.S)
 
 
-@pytest.fixture(autouse=True)
-def response_cache(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
-    """A private, empty response cache for each test (the report cache lives there too)."""
-    folder = tmp_path / "responses"
-    settings.CACHES = {**settings.CACHES, "responses": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(folder)}}
-    return folder
+pytestmark = pytest.mark.usefixtures("response_cache")
 
 
 @pytest.fixture()
