@@ -39,7 +39,7 @@ def response_cache(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped
     need it for every test mark themselves ``pytestmark = pytest.mark.usefixtures(...)``."""
     folder = tmp_path / "responses"
     settings.CACHES = {**settings.CACHES, "responses": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(folder)}}
+        "BACKEND": "clusterobs.portal.responsecache.ResponseFileCache", "LOCATION": str(folder)}}
     return folder
 
 

@@ -62,11 +62,27 @@ def test_series_rows_are_what_the_template_loop_wrote() -> None:
 
     from clusterobs.portal.explorer.rows import series_rows
 
-    series = [{"category_name": "Automotive <& Parts>", "year": 2013, "employment": 12345.6, "lq": 1.234},
-              {"category_name": "Chemicals", "year": 2014, "employment": None, "lq": float("nan")}]
+    series = [{"category_name": "Automotive <& Parts>", "year": 2013, "employment": 12345.6, "lq": 1.234,
+               "estimated": False, "estimate_share": 0.0},
+              {"category_name": "Chemicals", "year": 2014, "employment": None, "lq": float("nan"),
+               "estimated": False, "estimate_share": None}]
     loop = engines["django"].from_string(
         '{% load obs %}{% for s in series %}<tr><td>{{ s.category_name }}</td><td>{{ s.year }}</td>'
         '<td class="n">{{ s.employment|num }}</td><td class="n">{{ s.lq|num:2 }}</td></tr>{% endfor %}')
     assert series_rows(series) == loop.render({"series": series})
     assert "<td>Automotive &lt;&amp; Parts&gt;</td><td>2013</td><td class=\"n\">12,346</td><td class=\"n\">1.23</td>" \
         in series_rows(series)
+
+
+def test_series_rows_mark_estimated_employment() -> None:
+    """An estimated value in the employment-per-year table carries the same ``e`` marker as
+    in the cluster table (an estimate is never shown as a fact)."""
+    from clusterobs.portal.explorer.rows import series_rows
+
+    html = series_rows([{"category_name": "Tobacco", "year": 2015, "employment": 812.4, "lq": 3.5,
+                         "estimated": True, "estimate_share": 0.6}])
+    assert '<td class="n">812<a class="marker estimated" href="/methodology/ratings/#estimates"' not in html
+    assert '<td class="n">812 <a class="marker estimated" href="/methodology/ratings/#estimates"' in html
+    assert "60.0 % of this employment is estimated" in html
+    assert '<span class="visually-hidden"> estimated (60.0 % of the employment)</span>' in html
+    assert "range" not in html  # the series has no feasible range to show

@@ -149,3 +149,39 @@ def test_a_file_without_block_numbers_reads_the_same(built_store: Path, tmp_path
         assert reader.region_blocks(ro, "eu-clusters", "panorama", "ITC4") is None
         before = readmodels.clusters(ro, "eu-clusters", "panorama", region="ITC4", year=2013, annotated=True)
     assert before == readmodels.clusters(con, "eu-clusters", "panorama", region="ITC4", year=2013, annotated=True)
+
+
+@pytest.mark.parametrize(("scheme", "year", "level"), [("eu-clusters", 2013, 2), ("nace-division", 2010, 1),
+                                                       ("ecosystems", 2014, 2)])
+def test_similar_regions_equal_the_per_request_ranking(con: duckdb.DuckDBPyConnection, scheme: str,
+                                                       year: int, level: int) -> None:
+    """The build's ``similar_regions`` lists, for every region, the regions the portfolio
+    cosine ranks first (queries.most_similar over queries.portfolios: same order, ties by
+    code, same similarity and names)."""
+    from clusterobs.store import queries
+
+    table = readmodels.similar(con, scheme, year, level)
+    assert table is not None
+    portfolio = queries.portfolios(con, scheme, year, level)
+    codes = portfolio[0]
+    assert len(codes) > 20 and set(table) <= set(codes)
+    for code in codes:
+        expected = queries.most_similar(portfolio, code, readmodels.SIMILAR_LIMIT)
+        got = table.get(code, [])
+        assert [r["region"] for r in got] == [r["region"] for r in expected], code
+        assert [r["name"] for r in got] == [r["name"] for r in expected], code
+        assert all(math.isclose(a["similarity"], b["similarity"], abs_tol=1e-12)
+                   for a, b in zip(got, expected, strict=True))
+        assert all(0 <= r["similarity"] <= 1 + 1e-12 for r in got)
+        assert code not in {r["region"] for r in got}
+        # best first
+        scores = [r["similarity"] for r in got]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_similar_regions_of_a_file_without_the_table_is_none(tmp_path: Path) -> None:
+    connection = duckdb.connect(str(tmp_path / "old.duckdb"))
+    try:
+        assert readmodels.similar(connection, "eu-clusters", 2013, 2) is None
+    finally:
+        connection.close()

@@ -101,6 +101,35 @@ def peers(shares: Matrix, i: int, limit: int = 5, top_shared: int = 3) -> list[P
     return result
 
 
+def nearest(shares: Matrix, limit: int = 5) -> list[list[tuple[int, float]]]:
+    """For every row, the *limit* other non-empty rows with the highest cosine similarity, as
+    ``(index, similarity)`` best first, ties by index (what :func:`peers` ranks, for all
+    rows at once; an empty row has none).
+
+    >>> nearest(np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0], [0.0, 0.0]]), 2)[0]
+    [(1, 0.7071067811865475), (2, 0.0)]
+    >>> nearest(np.array([[1.0, 0.0], [0.0, 0.0]]), 2)[1]
+    []
+    """
+    unit = unit_rows(shares)
+    scores = unit @ unit.T
+    filled: Mask = np.asarray(unit.any(axis=1), dtype=bool)
+    out: list[list[tuple[int, float]]] = []
+    for i in range(unit.shape[0]):
+        if not filled[i]:
+            out.append([])
+            continue
+        row = np.where(filled, scores[i], -np.inf)
+        row[i] = -np.inf
+        picks = np.flatnonzero(np.isfinite(row))
+        if len(picks) > limit:  # every row tied with the limit-th best, then ties by index
+            cut = np.partition(row[picks], len(picks) - limit)[len(picks) - limit]
+            picks = picks[row[picks] >= cut]
+        best = picks[np.argsort(-row[picks], kind="stable")][:limit]
+        out.append([(int(j), float(row[j])) for j in best])
+    return out
+
+
 def strengths(lq: Matrix, stars: Matrix, lq_min: float = LQ_STRONG, stars_min: int = STARS_STRONG) -> Mask:
     """Specialised clusters: LQ >= *lq_min* or stars >= *stars_min* (missing values are not).
 

@@ -142,6 +142,7 @@ def build(
         # what the portal reads: clusters with ratings, names, purity and growth notes joined
         # in, sorted by (scheme, method, region, year, category) (store.readmodels)
         report.rows[readmodels.VIEW] = readmodels.write_cluster_view(con)
+        report.rows[readmodels.SIMILAR] = readmodels.write_similar_regions(con)
         for name in ("region_industry", "clusters", "ratings"):
             report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         clock.step("commit")

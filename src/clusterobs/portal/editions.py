@@ -117,8 +117,10 @@ class EditionMiddleware:
                 dataset, path = None, None
         request.edition = name  # type: ignore[attr-defined]
         request.dataset = dataset or default_id()  # type: ignore[attr-defined]
-        token = selected_store.set(path)
-        ds_token = selected_dataset.set(dataset)
+        # resolved once per request: the default dataset and its file are asked for by every
+        # cursor, the cache key and the API's naming (each lookup reads the declarations folder)
+        token = selected_store.set(path or config.results_path(request.dataset))  # type: ignore[attr-defined]
+        ds_token = selected_dataset.set(request.dataset)  # type: ignore[attr-defined]
         ed_token = selected_edition.set(name)
         try:
             response = self.get_response(request)

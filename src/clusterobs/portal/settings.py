@@ -157,7 +157,7 @@ CACHES = {
 # rendered data pages and API answers (clusterobs.portal.caching): files shared by every
 # worker, keyed on the results file's identity so a rebuild never serves old numbers
 CACHES["responses"] = {
-    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "BACKEND": "clusterobs.portal.responsecache.ResponseFileCache",
     "LOCATION": str(config.var_dir() / "responses"),
     "TIMEOUT": 7 * 86400,
     "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},

@@ -128,6 +128,10 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
     _table("scoreboard_peers", "region VARCHAR, peer VARCHAR, distance DOUBLE",
            ("region", "distance", "peer")),
     _table("scoreboard_meta", "key VARCHAR, value VARCHAR"),
+    # the regions with the most alike cluster portfolio, per scheme, year and level (read model)
+    _table("similar_regions", "scheme VARCHAR, year INTEGER, level INTEGER, region VARCHAR, "
+           "rank INTEGER, peer VARCHAR, name VARCHAR, similarity DOUBLE",
+           ("scheme", "year", "level", "region", "rank")),
     # coarser web geometries for small zooms (sources.gisco.detail_levels; "high" is geometries)
     _table("geometry_detail", "region VARCHAR, level SMALLINT, detail VARCHAR, geojson VARCHAR",
            ("level", "detail", "region")),

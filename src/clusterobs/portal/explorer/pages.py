@@ -121,6 +121,16 @@ def _region_order(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["traded"] is False, stars is None, -(stars or 0), employment is None, -(employment or 0))
 
 
+def _similar(con: Con, f: Filters, region: dict[str, Any]) -> list[dict[str, Any]]:
+    """The regions with the most alike portfolio: the build's ``similar_regions``, or for a
+    file built before it, computed from the portfolios (kept per file, year and level)."""
+    known = store.memo(con, readmodels.similar, f.scheme, f.year, region["level"])
+    if known is not None:
+        return [dict(r) for r in known.get(region["region"], [])]
+    portfolio = store.memo(con, queries.portfolios, f.scheme, f.year, region["level"])
+    return queries.most_similar(portfolio, region["region"])
+
+
 def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     """Portfolio chart, cluster table, summary, time series and similar regions."""
     index = store.memo(con, reader.block_index, f.scheme, f.method)
@@ -133,10 +143,9 @@ def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     lead = [r for r in rows if r["traded"] is not False and not r["apportioned"]]
     top = sorted(lead or rows, key=lambda r: (-(r["stars"] or 0), -(r["employment"] or 0)))[:SERIES_CLUSTERS]
     series = queries.region_series(con, region["region"], f.scheme, [r["category"] for r in top], f.method,
-                                   index=index)
-    portfolio = store.memo(con, queries.portfolios, f.scheme, f.year, region["level"])
-    similar = queries.most_similar(portfolio, region["region"])
-    total = queries.region_employment(con, region["region"], f.year)
+                                   index=index, names={r["category"]: r["category_name"] for r in top})
+    similar = _similar(con, f, region)
+    total = store.memo(con, queries.employment_totals).get((region["region"], int(f.year)))
     known = {c: sum(1 for r in rows if r[c] is not None) for c in ("growth_1y", "growth_5y")}
     growth = "growth_5y" if known["growth_5y"] >= known["growth_1y"] else "growth_1y"
     stars = max_stars(con, f.scheme, f.method)

@@ -24,7 +24,9 @@ from clusterobs.portal.explorer.templatetags.obs import check, num, pct, share
 
 
 def escape(value: Any) -> str:
-    """*value* as HTML text (what Django's autoescape writes: & < > " ' escaped)."""
+    """*value* as HTML text (what Django's autoescape writes: & < > " ' escaped). The number
+    filters' output (``num``, ``share``, ``pct``, ``check``: digits, separators, signs, ``%``,
+    an en dash, yes/no) has nothing to escape and is written as it is."""
     return html.escape(str(value))
 
 
@@ -32,18 +34,20 @@ def growth_cell(value: Any, note: Any) -> str:
     """A growth rate; when it is empty, a gap whose title says why (``_growth_cell.html``)."""
     if note:
         n = escape(note)
-        return (f'<span class="gap" title="Not computed: {n}">{escape(pct(value))}'
+        return (f'<span class="gap" title="Not computed: {n}">{pct(value)}'
                 f'<span class="visually-hidden"> (not computed: {n})</span></span>')
-    return escape(pct(value))
+    return pct(value)
 
 
 def _estimate(r: Mapping[str, Any]) -> str:
+    """The ``e`` marker of estimated employment: its share, and the feasible range and the
+    source's flags when the row has them."""
     if not r["estimated"]:
         return ""
-    bounded = bool(r["employment_upper"]) and r["employment_lower"] is not None
-    rng = f"; range {escape(num(r['employment_lower']))}–{escape(num(r['employment_upper']))}" if bounded else ""
-    flags = f"; source flags: {escape(r['flags'])}" if r["flags"] else ""
-    est = escape(share(r["estimate_share"]))
+    bounded = bool(r.get("employment_upper")) and r.get("employment_lower") is not None
+    rng = f"; range {num(r['employment_lower'])}–{num(r['employment_upper'])}" if bounded else ""
+    flags = f"; source flags: {escape(r['flags'])}" if r.get("flags") else ""
+    est = share(r["estimate_share"])
     return (f' <a class="marker estimated" href="/methodology/ratings/#estimates" title="Estimated: '
             f"{est} of this employment is estimated by the observatory (cells the source withholds) "
             f"or flagged by the source as estimated, provisional or low reliability{rng}{flags}\">e"
@@ -71,23 +75,23 @@ def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, region: str,
     marked = ' data-apportioned="true"' if r.get("apportioned") else ""
     title = escape(apportioned_title)
     apportioned = (f' <a class="marker apportioned" href="/methodology/ratings/#purity" title="{title}">◐'
-                   f'<span class="visually-hidden"> {title} ({escape(share(r["apportioned_share"]))} '
+                   f'<span class="visually-hidden"> {title} ({share(r["apportioned_share"])} '
                    "apportioned)</span></a>") if r.get("apportioned") else ""
-    checks = "".join(f"<td>{escape(check(r.get(c)))}</td>" for c in criteria)
+    checks = "".join(f"<td>{check(r.get(c))}</td>" for c in criteria)
     return (
         f'<tr data-category="{cat}"{marked}>\n'
         f'        <th scope="row"><a href="{href}?scheme={escape(r["scheme"])}&amp;method={escape(method)}'
         f'&amp;year={escape(year)}">{escape(r["category_name"])}</a></th>\n'
-        f'        <td class="n" data-purity="{cat}">{escape(share(r["purity"]))}</td>\n'
-        f'        <td class="n">{escape(num(r["employment"]))}{_estimate(r)}</td>'
-        f'<td class="n">{escape(share(r["share_region"]))}</td>\n'
-        f'        <td class="n">{escape(num(r["lq"], 2))}</td>'
+        f'        <td class="n" data-purity="{cat}">{share(r["purity"])}</td>\n'
+        f'        <td class="n">{num(r["employment"])}{_estimate(r)}</td>'
+        f'<td class="n">{share(r["share_region"])}</td>\n'
+        f'        <td class="n">{num(r["lq"], 2)}</td>'
         f'<td class="n">{growth_cell(r["growth_1y"], r.get("growth_1y_note"))}</td>'
         f'<td class="n">{growth_cell(r["growth_5y"], r.get("growth_5y_note"))}</td>\n'
-        f'        <td class="n">{escape(num(r["wage_per_employee"]))}</td>\n'
+        f'        <td class="n">{num(r["wage_per_employee"])}</td>\n'
         f'        <td class="n stars"><span aria-hidden="true">{escape(fmt("stars", r["stars"]))}</span>'
         f'<span class="visually-hidden">{escape(r["stars"])} stars</span>{apportioned}</td>\n'
-        f'        <td class="n">{escape(share(r["stars_confidence"]))}</td>\n'
+        f'        <td class="n">{share(r["stars_confidence"])}</td>\n'
         f"        {checks}\n"
         "      </tr>\n")
 
@@ -104,8 +108,9 @@ def cluster_rows(rows: Iterable[Mapping[str, Any]], *, year: Any, method: Any, r
 
 def series_rows(series: Iterable[Mapping[str, Any]]) -> SafeString:
     """The ``<tr>`` of the region page's employment-per-year table (category, year,
-    employment, LQ), as the template loop wrote them (about 75 rows: 3 ms through the template)."""
-    return mark_safe("".join(  # every value is escaped
-        f'<tr><td>{escape(s["category_name"])}</td><td>{escape(s["year"])}</td>'
-        f'<td class="n">{escape(num(s["employment"]))}</td><td class="n">{escape(num(s["lq"], 2))}</td></tr>'
+    employment with its estimate marker, LQ), as the template loop wrote them (about 75 rows:
+    3 ms through the template)."""
+    return mark_safe("".join(  # every text is escaped; numbers are digits and separators
+        f'<tr><td>{escape(s["category_name"])}</td><td>{int(s["year"])}</td>'
+        f'<td class="n">{num(s["employment"])}{_estimate(s)}</td><td class="n">{num(s["lq"], 2)}</td></tr>'
         for s in series))
