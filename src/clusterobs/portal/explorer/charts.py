@@ -89,14 +89,16 @@ def bubble(records: list[dict[str, Any]], growth: str, max_stars: int) -> dict[s
             "x": [_num(r["lq"]) for r in sel],
             "y": [_num(r[growth]) for r in sel],
             "text": [r["category_name"] for r in sel],
-            "customdata": [_num(r["employment"]) for r in sel],
+            "customdata": [[_num(r["employment"]), estimate_note(r)] for r in sel],
             "hovertemplate": "%{text}<br>LQ %{x:.2f}, growth %{y:.1%}<br>"
-                             "employment %{customdata:,.0f}<extra></extra>",
+                             "employment %{customdata[0]:,.0f}%{customdata[1]}<extra></extra>",
             "marker": {
+                "symbol": [ESTIMATED_SYMBOL["circle"] if r.get("estimated") else "circle" for r in sel],
                 "size": [_num(r["employment"]) or 0 for r in sel],
                 "sizemode": "area", "sizeref": 2.0 * biggest / (48.0**2), "sizemin": 3,
                 "color": BUBBLE_STARS[min(stars, len(BUBBLE_STARS) - 1)],
-                "line": {"width": 1, "color": "#333333"}, "opacity": 0.85,
+                "line": {"width": [2 if r.get("estimated") else 1 for r in sel], "color": "#1a1a1a"},
+                "opacity": 0.85,
             },
         })
     label = "Employment growth, 5 years (annual)" if growth == "growth_5y" else "Employment growth, 1 year"
@@ -112,16 +114,35 @@ def bubble(records: list[dict[str, Any]], growth: str, max_stars: int) -> dict[s
     )}
 
 
+def estimate_note(row: dict[str, Any]) -> str:
+    """What a chart's hover text adds to an estimated value (methodology
+    ``ratings.md#estimates``): the estimated share when the row has it; "" for a fact."""
+    if not row.get("estimated"):
+        return ""
+    share = _num(row.get("estimate_share"))
+    return f" (estimated: {share:.0%} of it)" if share else " (estimated)"
+
+
+#: the marker of an estimated value: the symbol with a dot (bubbles) or open (lines)
+ESTIMATED_SYMBOL = {"circle": "circle-dot", "line": "circle-open"}
+
+
 def lines(rows: list[dict[str, Any]], key: str, name: str, y: str, title: str, ylabel: str) -> dict[str, Any]:
-    """One line per *key* value over the years (rows carry year, *key*, *name*, *y*)."""
+    """One line per *key* value over the years (rows carry year, *key*, *name*, *y*, and
+    ``estimated``/``estimate_share`` when they have them: an estimated value is an open
+    marker and its hover text says so)."""
     traces: dict[Any, dict[str, Any]] = {}
     for r in rows:
         t = traces.setdefault(r[key], {
             "type": "scatter", "mode": "lines+markers", "name": str(r[name]), "x": [], "y": [],
+            "customdata": [], "hovertemplate": "%{fullData.name}<br>%{x}: %{y:,.0f}%{customdata}<extra></extra>",
             "line": {"color": LINE_COLORS[len(traces) % len(LINE_COLORS)]},
+            "marker": {"symbol": [], "size": 8},
         })
         t["x"].append(int(r["year"]))
         t["y"].append(_num(r[y]))
+        t["customdata"].append(estimate_note(r))
+        t["marker"]["symbol"].append(ESTIMATED_SYMBOL["line"] if r.get("estimated") else "circle")
     return {"data": list(traces.values()), "layout": _layout(title, "Year", ylabel)}
 
 
