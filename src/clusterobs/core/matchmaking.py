@@ -36,6 +36,7 @@ STARS_STRONG = 2
 
 Matrix = NDArray[np.float64]
 Mask = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,42 @@ def peers(shares: Matrix, i: int, limit: int = 5, top_shared: int = 3) -> list[P
     return result
 
 
+def nearest_pairs(shares: Matrix, limit: int = 5) -> tuple[IntArray, IntArray, IntArray, Matrix]:
+    """:func:`nearest` as flat arrays ``(row, other, rank, similarity)``, sorted by row and
+    rank (rank 1 = best), computed for all rows at once: the top *limit* of each row of the
+    cosine matrix by a partition, then the few candidates sorted by (similarity descending,
+    index). Every candidate tied with a row's *limit*-th best is kept until that sort, so
+    ties fall to the lower index as in :func:`peers`.
+
+    >>> row, other, rank, sim = nearest_pairs(np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), 1)
+    >>> row.tolist(), other.tolist(), rank.tolist(), sim.round(4).tolist()
+    ([0, 1, 2], [1, 0, 1], [1, 1, 1], [0.7071, 0.7071, 0.7071])
+    """
+    unit = unit_rows(shares)
+    n = unit.shape[0]
+    filled = np.asarray(unit.any(axis=1), dtype=bool)
+    k = min(limit, n - 1)
+    if k <= 0 or not filled.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    scores = unit @ unit.T
+    if not filled.all():  # an empty row has no peer and is nobody's peer
+        scores[~filled, :] = -np.inf
+        scores[:, ~filled] = -np.inf
+    np.fill_diagonal(scores, -np.inf)  # nor its own
+    kth = np.partition(scores, n - k, axis=1)[:, n - k]  # each row's k-th largest
+    # a row with fewer than k candidates keeps all of its finite ones
+    kth = np.where(np.isfinite(kth), kth, np.finfo(np.float64).min)
+    row, other = np.nonzero(scores >= kth[:, None])
+    sim = scores[row, other]
+    order = np.lexsort((other, -sim, row))
+    row, other, sim = row[order], other[order], sim[order]
+    first = np.searchsorted(row, np.arange(n))
+    rank = np.arange(len(row)) - first[row] + 1
+    keep = rank <= limit
+    return row[keep], other[keep], rank[keep], sim[keep]
+
+
 def nearest(shares: Matrix, limit: int = 5) -> list[list[tuple[int, float]]]:
     """For every row, the *limit* other non-empty rows with the highest cosine similarity, as
     ``(index, similarity)`` best first, ties by index (what :func:`peers` ranks, for all
@@ -111,22 +148,9 @@ def nearest(shares: Matrix, limit: int = 5) -> list[list[tuple[int, float]]]:
     >>> nearest(np.array([[1.0, 0.0], [0.0, 0.0]]), 2)[1]
     []
     """
-    unit = unit_rows(shares)
-    scores = unit @ unit.T
-    filled: Mask = np.asarray(unit.any(axis=1), dtype=bool)
-    out: list[list[tuple[int, float]]] = []
-    for i in range(unit.shape[0]):
-        if not filled[i]:
-            out.append([])
-            continue
-        row = np.where(filled, scores[i], -np.inf)
-        row[i] = -np.inf
-        picks = np.flatnonzero(np.isfinite(row))
-        if len(picks) > limit:  # every row tied with the limit-th best, then ties by index
-            cut = np.partition(row[picks], len(picks) - limit)[len(picks) - limit]
-            picks = picks[row[picks] >= cut]
-        best = picks[np.argsort(-row[picks], kind="stable")][:limit]
-        out.append([(int(j), float(row[j])) for j in best])
+    out: list[list[tuple[int, float]]] = [[] for _ in range(np.asarray(shares).shape[0])]
+    for i, j, _, score in zip(*nearest_pairs(shares, limit), strict=True):
+        out[int(i)].append((int(j), float(score)))
     return out
 
 

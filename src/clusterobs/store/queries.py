@@ -394,20 +394,19 @@ def portfolios(con: Con, scheme: str, year: int, level: int) -> tuple[list[str],
 
 def most_similar(portfolio: tuple[list[str], list[str], Any], region_code: str, limit: int = 5) -> list[dict[str, Any]]:
     """The *limit* regions whose portfolio is closest (cosine similarity) to *region_code*'s
-    (ties by code; regions without any employment share are left out)."""
-    import numpy as np
+    (:func:`clusterobs.core.matchmaking.peers`: ties by code, regions without any employment
+    share left out)."""
+    from clusterobs.core.matchmaking import peers
 
     codes, names, matrix = portfolio
     try:
         i = codes.index(region_code)
     except ValueError:
         return []
-    scores = matrix @ matrix[i]
-    candidates = np.flatnonzero(matrix.any(axis=1))
-    candidates = candidates[candidates != i]
-    # codes are sorted, so a stable sort on the score alone breaks ties by code
-    order = candidates[np.argsort(-scores[candidates], kind="stable")][:limit]
-    return [{"region": codes[j], "name": names[j], "similarity": float(scores[j])} for j in order]
+    if not matrix[i].any():
+        return []
+    return [{"region": codes[p.index], "name": names[p.index], "similarity": p.similarity}
+            for p in peers(matrix, i, limit)]
 
 
 def similar_regions(
