@@ -75,6 +75,37 @@ def test_region_page_shows_every_cluster_with_its_rating(client, con):
     assert re.search(r"classic star method, \d+ of its \d+ clusters have at least one star", html)
 
 
+def test_region_page_first_year_explains_the_missing_portfolio_chart(client, con):
+    """The first year of the data has no growth rate: instead of an empty chart the page
+    says why and what to do; a later year has the chart."""
+    first = scalar(con, "SELECT min(year) FROM clusters WHERE scheme=? AND region='ITC4'", SCHEME)
+    assert scalar(con, "SELECT count(*) FROM clusters WHERE scheme=? AND region='ITC4' AND year=? "
+                       "AND (growth_1y IS NOT NULL OR growth_5y IS NOT NULL)", SCHEME, first) == 0
+    html = _html(client, f"/regions/ITC4/?scheme={SCHEME}&method={METHOD}&year={first}")
+    assert 'id="portfolio-empty"' in html and 'id="portfolio-data"' not in html
+    assert f"has both a location quotient and a growth rate in {first}" in html
+    later = _html(client, f"/regions/ITC4/?scheme={SCHEME}&method={METHOD}&year={YEAR}")
+    assert 'id="portfolio-data"' in later and 'id="portfolio-empty"' not in later
+
+
+def test_region_series_marks_estimates_and_downloads_them(client, con):
+    """The employment-per-year table and its download say which values are estimated."""
+    import io as _io
+
+    region = scalar(con, """SELECT c.region FROM clusters c JOIN ratings r USING (scheme, region, level, year, category)
+                            WHERE c.scheme=? AND r.method=? AND c.year=? AND c.level=2 AND c.uncertain_share > 0.5
+                              AND r.stars >= 2 ORDER BY c.region LIMIT 1""", SCHEME, METHOD, YEAR)
+    assert region is not None
+    resp = client.get(f"/regions/{region}/?scheme={SCHEME}&method={METHOD}&year={YEAR}&format=csv&table=series")
+    series = pd.read_csv(_io.BytesIO(resp.content))
+    assert {"estimated", "estimate_share"} <= set(series.columns)
+    assert series["estimated"].any()
+    html = _html(client, f"/regions/{region}/?scheme={SCHEME}&method={METHOD}&year={YEAR}")
+    table = html[html.index("<caption>Employment per year</caption>"):]
+    table = table[:table.index("</table>")]
+    assert table.count('class="marker estimated"') == int(series["estimated"].sum())
+
+
 def test_region_downloads_have_the_store_rows(client, con):
     n = scalar(con, "SELECT count(*) FROM clusters WHERE scheme=? AND year=? AND region='DE21'", SCHEME, YEAR)
     for fmt, read in (("csv", pd.read_csv), ("xlsx", pd.read_excel), ("parquet", pd.read_parquet)):
