@@ -128,6 +128,15 @@ def test_category_page_top_regions_and_trend(client, con):
     trend = pd.read_csv(io.BytesIO(client.get(f"/categories/{SCHEME}/4/?format=csv&table=trend").content))
     total = scalar(con, "SELECT sum(employment) FROM clusters WHERE scheme=? AND category='4' AND year=2010 AND level=2", SCHEME)
     assert trend.set_index("year").loc[2010, "employment"] == pytest.approx(total)
+    # the total says how much of it rests on estimated or flagged cells, in the table and the file
+    share = scalar(con, """SELECT sum(employment * coalesce(uncertain_share, 0)) / sum(employment) FROM clusters
+                           WHERE scheme=? AND category='4' AND year=2010 AND level=2""", SCHEME)
+    assert trend.set_index("year").loc[2010, "estimate_share"] == pytest.approx(share, abs=1e-6)
+    marked = int((trend["estimate_share"] > 0).sum())
+    assert marked > 0  # Eurostat withholds cells in every year of the test data
+    trend_body = html[html.rindex("<tbody>", 0, html.rindex(f"<td>{int(trend['year'].max())}</td>")):]
+    trend_body = trend_body[:trend_body.index("</tbody>")]
+    assert trend_body.count('class="marker estimated"') == marked
     lq = pd.read_csv(io.BytesIO(client.get(f"/categories/{SCHEME}/4/?format=csv&table=lq&year={YEAR}").content))
     assert len(lq) == scalar(con, "SELECT count(lq) FROM clusters WHERE scheme=? AND category='4' AND year=? AND level=2", SCHEME, YEAR)
 
@@ -138,6 +147,10 @@ def test_compare_two_regions(client, con):
     frame = pd.read_csv(io.BytesIO(client.get(f"/compare/?regions=ITC4,DE21&year={YEAR}&format=csv").content))
     n = scalar(con, "SELECT count(*) FROM clusters WHERE scheme=? AND year=? AND region IN ('ITC4','DE21')", SCHEME, YEAR)
     assert len(frame) == n
+    # an LQ computed from estimated employment carries the estimate marker
+    body = html.split('id="compare-table"')[1].split("</tbody>")[0]
+    estimated = int(frame["estimated"].fillna(False).astype(bool).sum())
+    assert estimated > 0 and body.count('class="marker estimated"') == estimated
     assert "Regions to compare, 2 to 10" in _html(client, "/compare/")
 
 

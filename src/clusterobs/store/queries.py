@@ -445,10 +445,14 @@ def lq_distribution(con: Con, scheme: str, category_code: str, year: int, level:
 
 
 def category_trend(con: Con, scheme: str, category_code: str, method: str, level: int) -> list[dict[str, Any]]:
-    """Per year: employment of the category, regions reporting it, starred regions, median LQ."""
+    """Per year: employment of the category, regions reporting it, starred regions, median LQ,
+    and ``estimate_share``: the share of that employment from estimated or flagged cells (a
+    total resting on estimates says so, methodology ``ratings.md#estimates``)."""
     return _rows(
         con,
         """SELECT c.year::INTEGER AS year, sum(c.employment) AS employment,
+                  round(sum(c.employment * coalesce(c.uncertain_share, 0))
+                        / nullif(sum(c.employment), 0), 6) AS estimate_share,
                   count(*)::INTEGER AS regions,
                   count(*) FILTER (WHERE r.stars >= 1)::INTEGER AS starred_regions,
                   median(c.lq) AS median_lq
