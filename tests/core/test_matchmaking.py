@@ -100,9 +100,17 @@ def test_shared_interests_jaccard() -> None:
     assert math.isclose(mm.shared_interests({"a"}, {"a"}), 1.0)
 
 
+def _nearest(shares: np.ndarray, limit: int) -> list[list[tuple[int, float]]]:
+    """nearest_pairs as one list of (index, similarity) per row, best first."""
+    out: list[list[tuple[int, float]]] = [[] for _ in range(len(shares))]
+    for i, j, _, score in zip(*mm.nearest_pairs(shares, limit), strict=True):
+        out[int(i)].append((int(j), float(score)))
+    return out
+
+
 def test_nearest_ranks_every_row_as_peers_does() -> None:
     # hand-computed: A's best is B (0.96) then C (0); C's are A and B at 0, ties by index
-    found = mm.nearest(SHARES, 2)
+    found = _nearest(SHARES, 2)
     assert [j for j, _ in found[0]] == [1, 2]
     assert found[0][0][1] == pytest.approx(0.96)
     assert [j for j, _ in found[2]] == [0, 1]
@@ -111,9 +119,9 @@ def test_nearest_ranks_every_row_as_peers_does() -> None:
     shares[5] = 0.0  # an empty row has no peers and is nobody's peer
     shares[9] = shares[3] * 2  # identical mixes: cosine 1, ties broken by index
     shares[11] = shares[3]
-    for i, row in enumerate(mm.nearest(shares, 5)):
+    for i, row in enumerate(_nearest(shares, 5)):
         expected = [(p.index, p.similarity) for p in mm.peers(shares, i, 5)] if i != 5 else []
         assert [j for j, _ in row] == [j for j, _ in expected]
         assert [s for _, s in row] == pytest.approx([s for _, s in expected])
         assert 5 not in [j for j, _ in row]
-    assert [j for j, _ in mm.nearest(shares, 2)[3]] == [9, 11]
+    assert [j for j, _ in _nearest(shares, 2)[3]] == [9, 11]

@@ -16,6 +16,7 @@ def test_estimate_note_says_how_much_is_estimated() -> None:
     assert charts.estimate_note(_row("a", 2010, 10.0, False, 0.0)) == ""
     assert charts.estimate_note(_row("a", 2010, 10.0, True, 0.25)) == " (estimated: 25% of it)"
     assert charts.estimate_note(_row("a", 2010, 10.0, True, None)) == " (estimated)"
+    assert charts.estimate_note(_row("a", 2010, 10.0, True, 0.0004)) == " (estimated: less than 1% of it)"
     assert charts.estimate_note({"employment": 3.0}) == ""  # rows without the columns are facts
 
 

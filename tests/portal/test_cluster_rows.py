@@ -86,3 +86,28 @@ def test_series_rows_mark_estimated_employment() -> None:
     assert "60.0 % of this employment is estimated" in html
     assert '<span class="visually-hidden"> estimated (60.0 % of the employment)</span>' in html
     assert "range" not in html  # the series has no feasible range to show
+
+
+def test_estimate_marker_never_says_zero_percent() -> None:
+    """A cluster marked estimated whose estimated share rounds to 0.0 % (DE11, AT11 in the
+    Europe data) reads "less than 0.1 %" or "part", never "0.0 % of this employment is
+    estimated"."""
+    from clusterobs.portal.explorer.rows import estimate_marker
+
+    tiny = estimate_marker({"estimated": True, "estimate_share": 0.000477, "employment_lower": 137420.2,
+                            "employment_upper": 137451.5, "flags": "ci"})
+    assert "less than 0.1 % of this employment is estimated" in tiny and "0.0 %" not in tiny
+    assert "range 137,420–137,452; source flags: ci" in tiny
+    none = estimate_marker({"estimated": True, "estimate_share": 0.0, "employment_lower": 637.7,
+                            "employment_upper": 685.6, "flags": "ci"})
+    assert "Estimated: part of this employment is estimated" in none and "0.0 %" not in none
+    assert "estimated (part of the employment; range 638–686)" in none
+    flagged = estimate_marker({"estimated": True, "estimate_share": 1.0, "employment_lower": 114815.2,
+                               "employment_upper": 114815.4, "flags": "b"})
+    assert "range" not in flagged and "source flags: b" in flagged
+    assert estimate_marker({"estimated": False, "estimate_share": 0.3}) == ""
+    assert estimate_marker(None) == ""
+    # a total without an estimated column is marked by its share
+    total = estimate_marker({"estimate_share": 0.25}, "this total", "the total")
+    assert "25.0 % of this total is estimated" in total
+    assert estimate_marker({"estimate_share": 0.0}, "this total", "the total") == ""

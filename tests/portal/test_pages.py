@@ -133,7 +133,7 @@ def test_category_page_top_regions_and_trend(client, con):
                            WHERE scheme=? AND category='4' AND year=2010 AND level=2""", SCHEME)
     assert trend.set_index("year").loc[2010, "estimate_share"] == pytest.approx(share, abs=1e-6)
     marked = int((trend["estimate_share"] > 0).sum())
-    assert marked > 0  # Eurostat withholds cells in every year of the test data
+    assert marked > 0  # Eurostat withholds cells of this category in the test data
     trend_body = html[html.rindex("<tbody>", 0, html.rindex(f"<td>{int(trend['year'].max())}</td>")):]
     trend_body = trend_body[:trend_body.index("</tbody>")]
     assert trend_body.count('class="marker estimated"') == marked

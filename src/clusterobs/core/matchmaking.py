@@ -103,11 +103,13 @@ def peers(shares: Matrix, i: int, limit: int = 5, top_shared: int = 3) -> list[P
 
 
 def nearest_pairs(shares: Matrix, limit: int = 5) -> tuple[IntArray, IntArray, IntArray, Matrix]:
-    """:func:`nearest` as flat arrays ``(row, other, rank, similarity)``, sorted by row and
-    rank (rank 1 = best), computed for all rows at once: the top *limit* of each row of the
-    cosine matrix by a partition, then the few candidates sorted by (similarity descending,
-    index). Every candidate tied with a row's *limit*-th best is kept until that sort, so
-    ties fall to the lower index as in :func:`peers`.
+    """For every row, the *limit* other non-empty rows with the highest cosine similarity
+    (what :func:`peers` ranks, for all rows at once; an empty row has none and is nobody's),
+    as flat arrays ``(row, other, rank, similarity)`` sorted by row and rank (1 = best).
+
+    The top *limit* of each row of the cosine matrix come from a partition, then the few
+    candidates are sorted by (similarity descending, index): every candidate tied with a
+    row's *limit*-th best is kept until that sort, so ties fall to the lower index.
 
     >>> row, other, rank, sim = nearest_pairs(np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), 1)
     >>> row.tolist(), other.tolist(), rank.tolist(), sim.round(4).tolist()
@@ -136,22 +138,6 @@ def nearest_pairs(shares: Matrix, limit: int = 5) -> tuple[IntArray, IntArray, I
     rank = np.arange(len(row)) - first[row] + 1
     keep = rank <= limit
     return row[keep], other[keep], rank[keep], sim[keep]
-
-
-def nearest(shares: Matrix, limit: int = 5) -> list[list[tuple[int, float]]]:
-    """For every row, the *limit* other non-empty rows with the highest cosine similarity, as
-    ``(index, similarity)`` best first, ties by index (what :func:`peers` ranks, for all
-    rows at once; an empty row has none).
-
-    >>> nearest(np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0], [0.0, 0.0]]), 2)[0]
-    [(1, 0.7071067811865475), (2, 0.0)]
-    >>> nearest(np.array([[1.0, 0.0], [0.0, 0.0]]), 2)[1]
-    []
-    """
-    out: list[list[tuple[int, float]]] = [[] for _ in range(np.asarray(shares).shape[0])]
-    for i, j, _, score in zip(*nearest_pairs(shares, limit), strict=True):
-        out[int(i)].append((int(j), float(score)))
-    return out
 
 
 def strengths(lq: Matrix, stars: Matrix, lq_min: float = LQ_STRONG, stars_min: int = STARS_STRONG) -> Mask:

@@ -220,6 +220,14 @@ LOCK_STRIPES = 4096
 LOCK_WAIT = 10.0
 
 
+@cache
+def _lock_folder(var: Path) -> Path:
+    """``var/locks/responses``, created once per process (not on every uncached request)."""
+    folder = var / "locks" / "responses"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @contextmanager
 def single_flight(etag: str) -> Iterator[None]:
     """Hold the cross-process lock of *etag* while the answer is computed, so that concurrent
@@ -234,8 +242,7 @@ def single_flight(etag: str) -> Iterator[None]:
     sharing, never the answer.
     """
     try:
-        folder = config.var_dir() / "locks" / "responses"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = _lock_folder(config.var_dir())
         handle = open(folder / f"{int(etag[:8], 16) % LOCK_STRIPES:04d}.lock", "ab")  # noqa: SIM115
     except (OSError, ValueError) as exc:
         log.warning("response cache lock unavailable: %s", exc)

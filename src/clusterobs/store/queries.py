@@ -409,13 +409,6 @@ def most_similar(portfolio: tuple[list[str], list[str], Any], region_code: str, 
             for p in peers(matrix, i, limit)]
 
 
-def similar_regions(
-    con: Con, region_code: str, scheme: str, year: int, level: int, limit: int = 5
-) -> list[dict[str, Any]]:
-    """Regions of *level* whose cluster portfolio is most alike (see :func:`portfolios`)."""
-    return most_similar(portfolios(con, scheme, year, level), region_code, limit)
-
-
 def employment_totals(con: Con) -> dict[tuple[str, int], float]:
     """Total employment (all industries) of every region and year: ``(region, year) -> total``
     (a few thousand values: a reader keeps it per file instead of asking per page)."""

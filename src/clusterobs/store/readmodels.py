@@ -188,8 +188,8 @@ def write_similar_regions(con: Connection) -> int:
                              [reader.nuts_version(con)]).fetchall())
     gid, rid, kid = (np.asarray(cols[c], dtype=np.int64) for c in ("gid", "rid", "kid"))
     share = np.asarray(cols["share_region"], dtype=np.float64)
-    label = np.array([names.get(c) or c for c in codes], dtype=object)
-    found: list[tuple[int, Any, Any, Any, Any]] = []  # (group, region id, peer id, rank, similarity)
+    # per group: the group's number, then region ids, peer ids, ranks and similarities
+    parts: dict[str, list[Any]] = {"group": [], "region": [], "peer": [], "rank": [], "similarity": []}
     bounds = np.searchsorted(gid, np.arange(len(groups) + 1))
     for g in range(len(groups)):
         part = slice(bounds[g], bounds[g + 1])
@@ -198,14 +198,16 @@ def write_similar_regions(con: Connection) -> int:
         matrix = np.zeros((len(regions), len(cats)))
         matrix[rows, columns] = share[part]
         i, j, rank, score = nearest_pairs(matrix, SIMILAR_LIMIT)
-        found.append((g, regions[i], regions[j], rank, score))
-    group = np.concatenate([np.full(len(f[1]), f[0]) for f in found]) if found else np.zeros(0, int)
-    region, peer, rank, score = (np.concatenate([f[k] for f in found]) if found else np.zeros(0, int)
-                                 for k in (1, 2, 3, 4))
-    keys = np.array(groups, dtype=object).reshape(-1, 3) if groups else np.zeros((0, 3), dtype=object)
-    frame = pd.DataFrame({"scheme": keys[group, 0], "year": keys[group, 1], "level": keys[group, 2],
-                          "region": codes[region], "rank": rank, "peer": codes[peer],
-                          "name": label[peer], "similarity": score})
+        for column, values in (("group", np.full(len(i), g)), ("region", regions[i]), ("peer", regions[j]),
+                               ("rank", rank), ("similarity", score)):
+            parts[column].append(values)
+    found = {c: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for c, v in parts.items()}
+    keys = np.array(groups, dtype=object).reshape(-1, 3)
+    label = np.array([names.get(c) or c for c in codes], dtype=object)
+    frame = pd.DataFrame({"scheme": keys[found["group"], 0], "year": keys[found["group"], 1],
+                          "level": keys[found["group"], 2], "region": codes[found["region"]],
+                          "rank": found["rank"], "peer": codes[found["peer"]], "name": label[found["peer"]],
+                          "similarity": found["similarity"]})
     return write_table(con, SIMILAR, frame)
 
 

@@ -120,7 +120,9 @@ def estimate_note(row: dict[str, Any]) -> str:
     if not row.get("estimated"):
         return ""
     share = _num(row.get("estimate_share"))
-    return f" (estimated: {share:.0%} of it)" if share else " (estimated)"
+    if not share:
+        return " (estimated)"
+    return f" (estimated: {share:.0%} of it)" if share >= 0.005 else " (estimated: less than 1% of it)"
 
 
 #: the marker of an estimated value: the symbol with a dot (bubbles) or open (lines)

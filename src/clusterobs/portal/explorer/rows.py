@@ -11,6 +11,7 @@ markup directly (every value escaped, the same filters as the templates: ``num``
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -39,19 +40,39 @@ def growth_cell(value: Any, note: Any) -> str:
     return pct(value)
 
 
-def _estimate(r: Mapping[str, Any]) -> str:
-    """The ``e`` marker of estimated employment: its share, and the feasible range and the
-    source's flags when the row has them."""
-    if not r["estimated"]:
+def _estimated_part(value: Any) -> str:
+    """How much is estimated, in words a reader can trust: a share that rounds to 0.0 % is
+    "less than 0.1 %", and a value marked estimated without a share (a cell the observatory
+    filled whose weight rounds away; its range says how far it may be off) is "part"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value <= 0:
+        return "part"
+    return "less than 0.1 %" if value < 0.0005 else share(value)
+
+
+def estimate_marker(row: Mapping[str, Any] | None, subject: str = "this employment",
+                    hidden: str = "the employment") -> str:
+    """The ``e`` marker of a number resting on estimated or flagged cells (methodology
+    ``ratings.md#estimates``): the share of *subject* that is estimated, and the feasible
+    range and the source's flags when *row* has them; "" for a fact (or no row).
+
+    *row* holds ``estimate_share`` and, when it has one, ``estimated`` (a total without
+    that column counts as estimated when its share is above 0)."""
+    if not row:
         return ""
-    bounded = bool(r.get("employment_upper")) and r.get("employment_lower") is not None
-    rng = f"; range {num(r['employment_lower'])}–{num(r['employment_upper'])}" if bounded else ""
-    flags = f"; source flags: {escape(r['flags'])}" if r.get("flags") else ""
-    est = share(r["estimate_share"])
+    share_value = row.get("estimate_share")
+    if not row.get("estimated", (share_value or 0) > 0):
+        return ""
+    bounded = bool(row.get("employment_upper")) and row.get("employment_lower") is not None
+    low, high = (num(row["employment_lower"]), num(row["employment_upper"])) if bounded else ("", "")
+    # a range that rounds to one number (a flagged but published value) is no range
+    rng = f"; range {low}–{high}" if low != high else ""
+    flags = f"; source flags: {escape(row['flags'])}" if row.get("flags") else ""
+    est = _estimated_part(share_value)
+    subject, hidden = escape(subject), escape(hidden)
     return (f' <a class="marker estimated" href="/methodology/ratings/#estimates" title="Estimated: '
-            f"{est} of this employment is estimated by the observatory (cells the source withholds) "
+            f"{est} of {subject} is estimated by the observatory (cells the source withholds) "
             f"or flagged by the source as estimated, provisional or low reliability{rng}{flags}\">e"
-            f'<span class="visually-hidden"> estimated ({est} of the employment{rng})</span></a>')
+            f'<span class="visually-hidden"> estimated ({est} of {hidden}{rng})</span></a>')
 
 
 _SLOT = "00000000"
@@ -83,7 +104,7 @@ def cluster_row(r: Mapping[str, Any], *, year: Any, method: Any, region: str,
         f'        <th scope="row"><a href="{href}?scheme={escape(r["scheme"])}&amp;method={escape(method)}'
         f'&amp;year={escape(year)}">{escape(r["category_name"])}</a></th>\n'
         f'        <td class="n" data-purity="{cat}">{share(r["purity"])}</td>\n'
-        f'        <td class="n">{num(r["employment"])}{_estimate(r)}</td>'
+        f'        <td class="n">{num(r["employment"])}{estimate_marker(r)}</td>'
         f'<td class="n">{share(r["share_region"])}</td>\n'
         f'        <td class="n">{num(r["lq"], 2)}</td>'
         f'<td class="n">{growth_cell(r["growth_1y"], r.get("growth_1y_note"))}</td>'
@@ -112,5 +133,5 @@ def series_rows(series: Iterable[Mapping[str, Any]]) -> SafeString:
     3 ms through the template)."""
     return mark_safe("".join(  # every text is escaped; numbers are digits and separators
         f'<tr><td>{escape(s["category_name"])}</td><td>{int(s["year"])}</td>'
-        f'<td class="n">{num(s["employment"])}{_estimate(s)}</td><td class="n">{num(s["lq"], 2)}</td></tr>'
+        f'<td class="n">{num(s["employment"])}{estimate_marker(s)}</td><td class="n">{num(s["lq"], 2)}</td></tr>'
         for s in series))

@@ -93,3 +93,14 @@ def series_rows(series: Any) -> str:
     from clusterobs.portal.explorer.rows import series_rows as render
 
     return render(series)
+
+
+@register.simple_tag
+def estimate_marker(row: Any, subject: str = "this employment", hidden: str = "the employment") -> str:
+    """The ``e`` marker of *row*'s number when it rests on estimated or flagged cells
+    (:func:`clusterobs.portal.explorer.rows.estimate_marker`); nothing for a fact."""
+    from django.utils.safestring import mark_safe
+
+    from clusterobs.portal.explorer.rows import estimate_marker as marker
+
+    return mark_safe(marker(row, subject, hidden))  # every text in it is escaped
