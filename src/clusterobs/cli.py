@@ -251,6 +251,9 @@ def build_cmd(
         help="Where the table stages run: duckdb (in process) or spark (needs Java and pyspark).")] = "duckdb",
     master: Annotated[str, typer.Option(
         help="Spark master for --engine spark: local[2], spark://HOST:7077, yarn, k8s://...")] = "local[2]",
+    keep_inputs: Annotated[bool, typer.Option(
+        "--keep-inputs", help="Copy the dataset's observations into the results file (as an edition does); "
+                              "by default they stay in the loaded store only.")] = False,
 ) -> None:
     """Compute indicators and ratings of a dataset for every scheme and method."""
     if dataset is None:
@@ -258,10 +261,11 @@ def build_cmd(
             loaded = {p["dataset"] for p in reader.provenance(con)}
         for ds in declarations.all_datasets().values():
             if any(i in loaded for i in ds.source_ids):
-                build_cmd(ds.id, engine, master)
+                build_cmd(ds.id, engine, master, keep_inputs)
         return
     with progress_bar() as step:
-        report = pipeline.build(dataset=dataset, progress=step, engine=engine, master=master)
+        report = pipeline.build(dataset=dataset, progress=step, engine=engine, master=master,
+                                keep_inputs=keep_inputs)
     table = Table("table", "rows", title=f"Build {dataset} {report.fingerprint}")
     for name, n in report.rows.items():
         table.add_row(name, f"{n:,}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clusterobs.core.confidence import star_confidence
+from clusterobs.core.confidence import _by_group_descending, star_confidence, uniform
 from clusterobs.core.methodology import Methodology
 
 
@@ -40,3 +40,43 @@ def test_reproducible_and_uncertain_cells_are_less_sure() -> None:
     loose = frame().assign(uncertain_share=1.0)
     flagged = star_confidence(loose, "eco-classic", m)
     assert flagged[1] <= a[1] + 0.1  # wider noise never makes a borderline rating much surer
+
+
+def test_a_group_rated_alone_gets_the_confidence_it_gets_among_all() -> None:
+    """The draws are keyed per cluster (core.confidence.uniform): an engine's worker that rates
+    some groups gets, for each, what the whole table gives, whatever the rows' order."""
+    m = Methodology()
+    one, two = frame(), frame().assign(category="y", employment=lambda d: d["employment"] * 1.01)
+    both = pd.concat([one, two], ignore_index=True).assign(key=np.arange(40) * 7919)
+    whole = star_confidence(both, "eco-classic", m)
+    assert 0.0 < whole[1] < 1.0 and 0.0 < whole[21] < 1.0
+    shuffled = both.sample(frac=1.0, random_state=3)
+    again = pd.Series(star_confidence(shuffled, "eco-classic", m), index=shuffled.index).sort_index()
+    assert np.array_equal(again.to_numpy(), whole)
+    for category in ("x", "y"):
+        part = both[both["category"] == category]
+        assert np.array_equal(star_confidence(part, "eco-classic", m), whole[part.index])
+
+
+def test_keyed_uniforms_are_uniform_and_independent_of_their_neighbours() -> None:
+    keys = np.arange(200_000, dtype=np.uint64) * np.uint64(2654435761)
+    u = uniform(keys, 3, 42)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
+    counts = np.histogram(u, bins=10, range=(0, 1))[0]
+    assert counts.min() > 19_000 and counts.max() < 21_000
+    assert np.array_equal(uniform(keys[::-1], 3, 42), u[::-1])
+    assert not np.array_equal(uniform(keys, 4, 42), u) and not np.array_equal(uniform(keys, 3, 43), u)
+    # consecutive draws of one key are uncorrelated
+    draws = np.stack([uniform(keys[:5000], d, 42) for d in range(2)])
+    assert abs(np.corrcoef(draws)[0, 1]) < 0.05
+
+
+def test_group_sort_orders_like_lexsort() -> None:
+    rng = np.random.default_rng(5)
+    for groups in (7, 70_000):
+        group = rng.integers(0, groups, 50_000)
+        v = rng.integers(0, 50, 50_000).astype(float)  # many ties
+        order = _by_group_descending(group, v)
+        expected = np.lexsort((-v, group))
+        assert np.array_equal(group[order], group[expected]) and np.array_equal(v[order], v[expected])

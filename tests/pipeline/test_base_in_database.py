@@ -20,6 +20,7 @@ from clusterobs.store.engine import memory
 def _both(con, ds) -> tuple[tuple[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]:
     m = builder.methodology_for(ds, Methodology())
     assert builder.in_database(ds, m)
+    builder.attach_inputs(con, None, ds, copy=False)  # the observations table holds them
     base = builder.region_industry(con, m, 2019, ds)
     totals = builder.region_totals(base, ds, builder.industry_parents(con, ds))
     builder.region_industry_sql(con, m, 2019, ds)

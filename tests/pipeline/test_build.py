@@ -96,14 +96,14 @@ def test_published_validations(mirror: Path) -> None:
     assert us[0].published_true == 512 and us[1].published_true == 5887  # §4c V-US1
 
 
-def test_eurostat_derived_indicators(built_store: Path) -> None:
-    results = validate.eurostat_derived(built_store)
+def test_eurostat_derived_indicators(loaded_store: Path) -> None:
+    results = validate.eurostat_derived(loaded_store)
     assert all(a.cells > 50_000 and a.rate >= 0.99 for a in results)
 
 
-def test_interrupted_build_leaves_the_store_intact(built_store: Path, tmp_path: Path, monkeypatch) -> None:
+def test_interrupted_build_leaves_the_store_intact(loaded_store: Path, tmp_path: Path, monkeypatch) -> None:
     store = tmp_path / "store.duckdb"
-    shutil.copyfile(built_store, store)
+    shutil.copyfile(loaded_store, store)
     before = store.read_bytes()
     calls = []
 
@@ -120,3 +120,15 @@ def test_interrupted_build_leaves_the_store_intact(built_store: Path, tmp_path: 
         pipeline.build(store=store, out=store)
     assert store.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store.duckdb", "store.duckdb.lock"]
+
+
+def test_results_do_not_repeat_the_loaded_observations(con, loaded_store: Path) -> None:
+    """A build reads the dataset's observations from the loaded store (attached read-only)
+    instead of copying them (an edition copies them: tests/pipeline/test_editions.py)."""
+    assert con.execute("SELECT count(*) FROM observations").fetchone() == (0,)
+    with reader.connect(loaded_store) as src:
+        assert src.execute("SELECT count(*) FROM observations").fetchone()[0] > 1_000_000
+    assert con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'src'").fetchone() == (0,)
+    # `ratings` is a view of the read model, with the ratings table's declared columns
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'ratings'").fetchone()
+    assert kind == ("VIEW",)

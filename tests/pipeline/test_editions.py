@@ -25,13 +25,16 @@ from clusterobs.store import editions as se
 
 
 @pytest.fixture(scope="module")
-def root(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def root(built_store: Path, loaded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Editions 2025-H1 (data to 2013, published) and 2025-H2 (data to 2014)."""
     folder = tmp_path_factory.mktemp("editions")
     source = folder.parent / "edition_source.duckdb"
     shutil.copyfile(built_store, source)
-    for name, year in (("2025-H1", 2013), ("2025-H2", 2014)):
-        pe.build_edition(name, source=source, root=folder, max_year=year, rebuild=False, formats=())
+    # the loaded store the results were built from: a cut edition copies its observations
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLUSTEROBS_STORE", str(loaded_store))
+        for name, year in (("2025-H1", 2013), ("2025-H2", 2014)):
+            pe.build_edition(name, source=source, root=folder, max_year=year, rebuild=False, formats=())
     pe.publish("2025-H1", folder)
     return folder
 

@@ -16,6 +16,13 @@ the noise moves the cluster, not the whole category (a second-order effect, igno
 that the thousands of draws stay fast). The confidence is the share of draws whose rating
 (stars, or the strong flag) equals the published one: 1.0 means no plausible perturbation
 changes it.
+
+The draws are reproducible and independent of how the rows are split or ordered: the share
+jitters and LQ thresholds come from one generator seeded with ``Methodology.seed``, the
+same for every cluster; a cluster's noise factor in draw d is a counter-based uniform of
+(seed, the cluster's ``key``, d) (the SplitMix64 finaliser, Steele, Lea and Flood 2014).
+So a group of clusters (level, year, category) rated on its own, as an engine's worker
+rates it, gets the confidence it gets among all groups.
 """
 
 from __future__ import annotations
@@ -45,8 +52,7 @@ class _Sorted:
     @classmethod
     def build(cls, group: IntArray, v: FloatArray, n_groups: int, positive: bool) -> _Sorted:
         keep = ~np.isnan(v) & ((v > 0) if positive else True)
-        order = np.lexsort((-v[keep], group[keep]))
-        vals = v[keep][order]
+        vals = v[keep][_by_group_descending(group[keep], v[keep])]
         count = np.bincount(group[keep], minlength=n_groups).astype(np.int64)
         start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
         return cls(vals, start, count)
@@ -74,6 +80,47 @@ class _Sorted:
         va = self.values[np.clip(self.start + n - 1 - lo, 0, last)]
         vb = self.values[np.clip(self.start + n - 1 - hi, 0, last)]
         return np.where(n > 0, va + frac * (vb - va), np.nan)
+
+
+def _by_group_descending(group: IntArray, v: FloatArray) -> IntArray:
+    """The order of ``np.lexsort((-v, group))`` (by group, then by value descending; equal
+    values in any order): a sort of the values, then stable radix sorts by the group's 16-bit
+    halves (3x faster than lexsort on 2.3M rows)."""
+    order = np.argsort(-v)
+    g = group[order]
+    low = np.argsort((g & 0xFFFF).astype(np.uint16), kind="stable")
+    order, g = order[low], g[low]
+    if len(g) and int(g.max()) > 0xFFFF:
+        order = order[np.argsort((g >> 16).astype(np.uint32), kind="stable")]
+    return np.asarray(order, dtype=np.int64)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def uniform(key: npt.NDArray[np.uint64], draw: int, seed: int) -> FloatArray:
+    """Per key: a uniform number in [0, 1) for *draw* under *seed*, a function of the three
+    alone (SplitMix64's finaliser over ``key + golden * (seed * 2^32 + draw + 1)``).
+
+    >>> uniform(np.array([1, 2], dtype=np.uint64), 0, 7).round(6).tolist() == \
+    ...     uniform(np.array([5, 1, 2], dtype=np.uint64), 0, 7)[1:].round(6).tolist()
+    True
+    """
+    with np.errstate(over="ignore"):
+        z = key.astype(np.uint64) + _GOLDEN * np.uint64(((seed & 0xFFFFFFFF) << 32) + draw + 1)
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
+        z = z ^ (z >> np.uint64(31))
+    return np.asarray((z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53)
+
+
+def _keys(df: pd.DataFrame) -> npt.NDArray[np.uint64]:
+    """Each row's cluster key: column ``key`` (any integer unique per cluster, e.g. a hash of
+    scheme, region, year and category), else its row position."""
+    if "key" in df:
+        return df["key"].to_numpy().astype(np.uint64)
+    return np.arange(len(df), dtype=np.uint64)
 
 
 def _groups(df: pd.DataFrame) -> tuple[npt.NDArray[np.int64], int]:
@@ -121,7 +168,9 @@ def star_confidence(df: pd.DataFrame, method: str, m: Methodology) -> FloatArray
     *df* holds the rated clusters of one scheme: ``employment, establishments, lq,
     share_region, wage_per_employee, uncertain_share``, the method's criteria and ``stars``,
     and either ``level, year, category`` or an integer ``group`` id of that triple; for
-    ``uscmp-strong`` a boolean ``traded`` column (or ``category`` and ``attrs['traded']``).
+    ``uscmp-strong`` a boolean ``traded`` column (or ``category`` and ``attrs['traded']``);
+    optionally each cluster's integer ``key`` (its draws; default the row position). Any
+    subset of whole groups gets the confidence it gets within *df* (same keys).
 
     Rows whose every criterion lies beyond the reach of all perturbations are not drawn:
     their confidence is exactly 1.
@@ -161,9 +210,10 @@ def _stars(df: pd.DataFrame, method: str, m: Methodology, group: IntArray, n_gro
     dyn = (df["dynamism"].to_numpy(dtype=bool)[idx] if "dynamism" in df
            else np.zeros(len(idx), bool)).astype(np.int64)
     thresholds = rng.uniform(lo_lq, hi_lq, size=len(jitter))
+    keys = _keys(df)[idx]
     same = np.zeros(len(idx))
     for d, shift in enumerate(jitter):
-        f = 1.0 + (rng.random(len(idx)) * 2.0 - 1.0) * ai
+        f = 1.0 + (uniform(keys, d, m.seed) * 2.0 - 1.0) * ai
         e2, w3 = ei * f, (v3i / f if wage else v3i * f)
         stars = ((e2 >= size.kth_cut(m.size_share + shift)[g]) & (e2 > 0)).astype(np.int64)
         stars += (lqi * f >= thresholds[d]).astype(np.int64)
@@ -192,9 +242,10 @@ def _uscmp(df: pd.DataFrame, m: Methodology, group: IntArray, n_groups: int,
     out = np.ones(len(df))
     idx = np.flatnonzero(~(never & ~base))
     g, ei, ni, lqi, ai, tr = group[idx], e[idx], n[idx], lq[idx], a[idx], traded[idx]
+    keys = _keys(df)[idx]
     same = np.zeros(len(idx))
-    for shift in jitter:
-        f = 1.0 + (rng.random(len(idx)) * 2.0 - 1.0) * ai
+    for d, shift in enumerate(jitter):
+        f = 1.0 + (uniform(keys, d, m.seed) * 2.0 - 1.0) * ai
         floor = (ei * f > s_e.linear_quantile(q_floor + shift)[g]) & (
             ni > s_n.linear_quantile(q_floor + shift)[g])
         lq2 = lqi * f

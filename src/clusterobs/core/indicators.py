@@ -39,6 +39,7 @@ def cluster_indicators(
     methodology: Methodology,
     traded: list[str] | None = None,
     reference: ir.Table | None = None,
+    traded_lq: bool = False,
 ) -> ir.Table:
     """Add every §3 indicator to an aggregated cluster table.
 
@@ -77,26 +78,25 @@ def cluster_indicators(
         clusters, region_totals.employment_total, region_totals.wages_total
     )
     t = t.mutate(base_employment=_base(t, methodology, traded))
+    if traded_lq:
+        t = t.mutate(base_traded=_base(t, methodology.with_(lq_base="traded"), traded))
     ref = keys(t, "level", "year", "category")
-    # reference share over the regions where the category is observed, so that regions with a
-    # missing (confidential, not imputed) value do not bias E(c)/E_B downwards
-    observed_base = ibis.ifelse(t.employment.notnull(), t.base_employment, ibis.null())
-    # and over the regions with a base (a region without a complete total is left out of the
-    # reference share as it is of the ratings), so the LQs of a category average to 1
-    observed_employment = ibis.ifelse(t.base_employment.notnull(), t.employment, ibis.null())
     t = t.mutate(
         category_employment=t.employment.sum().over(group_by=ref),
-        category_observed=observed_employment.sum().over(group_by=ref),
-        category_base=observed_base.sum().over(group_by=ref),
         category_wage=_ratio(t.wages.sum().over(group_by=ref),
                              ibis.ifelse(t.wages.notnull(), t.employment, ibis.null())
                              .sum().over(group_by=ref)),
+        **_reference_sums(t, t.base_employment, ref, "category"),
+        **(_reference_sums(t, t.base_traded, ref, "traded") if traded_lq else {}),
     )
     if reference is not None:
         on = keys(reference, "year", "category")
         t = t.left_join(reference, on).select(t, reference.reference_share)
     else:
         t = t.mutate(reference_share=_ratio(t.category_observed, t.category_base))
+    if traded_lq:
+        t = t.mutate(lq_traded=_ratio(_ratio(t.employment, t.base_traded),
+                                      _ratio(t.traded_observed, t.traded_base)).round(10))
     # rounded far below any published precision, so that parallel sums in another order
     # cannot flip a rating that sits exactly on a threshold between two identical builds
     t = t.mutate(
@@ -112,7 +112,22 @@ def cluster_indicators(
     growth = _growth(clusters).select(*by, "growth_1y", "growth_5y", "establishment_growth_1y")
     t = t.left_join(growth, by).select(t, growth.growth_1y, growth.growth_5y, growth.establishment_growth_1y)
     return t.drop("category_wage", "category_employment", "category_observed", "category_base",
-                  "base_employment", "reference_share")
+                  "base_employment", "reference_share",
+                  *(("base_traded", "traded_observed", "traded_base") if traded_lq else ()))
+
+
+def _reference_sums(t: ir.Table, base: ir.NumericValue, ref: list[str],
+                    prefix: str) -> dict[str, ir.NumericValue]:
+    """The two sums of the reference share E(c)/E_B on the LQ base *base*, per *ref* group:
+    ``{prefix}_observed`` (employment) and ``{prefix}_base`` (base)."""
+    # over the regions where the category is observed, so that regions with a missing
+    # (confidential, not imputed) value do not bias E(c)/E_B downwards
+    observed_base = ibis.ifelse(t.employment.notnull(), base, ibis.null())
+    # and over the regions with a base (a region without a complete total is left out of the
+    # reference share as it is of the ratings), so the LQs of a category average to 1
+    observed_employment = ibis.ifelse(base.notnull(), t.employment, ibis.null())
+    return {f"{prefix}_observed": observed_employment.sum().over(group_by=ref),
+            f"{prefix}_base": observed_base.sum().over(group_by=ref)}
 
 
 def _base(t: ir.Table, m: Methodology, traded: list[str] | None) -> ir.NumericValue:

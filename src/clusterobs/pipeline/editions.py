@@ -38,7 +38,9 @@ from clusterobs.sources.fetch import sha256
 from clusterobs.store import editions, engine, reader
 from clusterobs.store.engine import Connection
 
-YEAR_TABLES = ("clusters", "ratings", "region_industry", "region_totals")
+#: the tables of a results file with a ``year`` column, cut to an edition's last year
+#: (``ratings`` is a view of ``cluster_view`` in files built since the read model took them in)
+YEAR_TABLES = ("clusters", "ratings", "cluster_view", "region_industry", "region_totals")
 
 
 @dataclass
@@ -219,7 +221,7 @@ def make_store(source: Path, store: Path, m: Methodology, max_year: int | None, 
         raise StoreError(f"no store at {source}: run `clusterobs data load` first")
     if rebuild:
         builder.build(dataset=dataset, store=source, out=store, methodology=m, max_year=max_year,
-                      progress=progress)
+                      progress=progress, keep_inputs=True)
         store.with_name(store.name + ".lock").unlink(missing_ok=True)
     else:
         shutil.copyfile(source, store)
@@ -230,13 +232,34 @@ def make_store(source: Path, store: Path, m: Methodology, max_year: int | None, 
             ds = declarations.get(editions.dataset_meta(con).get("id") or dataset
                                   or declarations.default_id())
             _require_built(con, builder.methodology_for(ds, m), source)
+            _keep_inputs(con, ds)
         if max_year is not None:
             for table in YEAR_TABLES:
-                con.execute(f"DELETE FROM {table} WHERE year > ?", [max_year])
+                if _is_table(con, table):
+                    con.execute(f"DELETE FROM {table} WHERE year > ?", [max_year])
             con.execute("DELETE FROM observations WHERE year > ?", [max_year])
             if "max_year" in con.table("build_info").columns:
                 con.execute("UPDATE build_info SET max_year = (SELECT max(year) FROM clusters)")
         con.execute("CHECKPOINT")
+
+
+def _keep_inputs(con: Connection, ds: Any) -> None:
+    """An edition cut from a build keeps the observations it was built from, as a rebuilt
+    one does (a build reads them from the loaded store without copying them)."""
+    if con.execute("SELECT count(*) FROM observations").fetchall()[0][0] or not config.store_path().exists():
+        return
+    con.execute(f"ATTACH '{config.store_path()}' AS src (READ_ONLY)")
+    try:
+        con.execute("INSERT INTO observations SELECT * FROM src.observations WHERE dataset IN (SELECT unnest(?))",
+                    [list(ds.source_ids)])
+    finally:
+        con.execute("DETACH src")
+
+
+def _is_table(con: Connection, name: str) -> bool:
+    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                       "AND table_type = 'BASE TABLE'", [name]).fetchall()
+    return bool(rows[0][0])
 
 
 def _require_built(con: Connection, m: Methodology, source: Path) -> None:

@@ -71,6 +71,15 @@ def table_exists(con: Connection, name: str) -> bool:
     return bool(rows and rows[0][0])
 
 
+def drop_relation(con: Connection, name: str) -> None:
+    """Drop table or view *name* of the main database when it exists (either kind: a table
+    may become a view between two builds of the same file)."""
+    rows = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
+                       "AND table_schema = 'main'", [name]).fetchall()
+    for (kind,) in rows:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {_quote(name)}")
+
+
 def _columns(frame: Frame) -> list[str]:
     return list(frame.column_names) if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
 

@@ -25,7 +25,7 @@ import pandas as pd
 from clusterobs.core.stars import CRITERIA
 from clusterobs.errors import StoreError
 from clusterobs.store import coverage, reader
-from clusterobs.store.engine import CatalogException, Connection, write_table
+from clusterobs.store.engine import CatalogException, Connection, drop_relation, write_table
 
 VIEW = reader.VIEW
 #: the table of :func:`write_similar_regions`, and the regions it lists per region
@@ -63,11 +63,25 @@ def estimated_sql(alias: str = "c", flags: str = "fl") -> str:
     return f"({alias}.uncertain_share > 0 OR coalesce({flags}.flags, '') LIKE '%i%')"
 
 
-def write_cluster_view(con: Connection) -> int:
-    """Create table ``cluster_view`` from ``clusters``, ``ratings`` and the reference tables,
-    sorted by :data:`SORT_KEY`; rows written. Call it once the build wrote ``build_info``
-    (the NUTS version of the region names) and ``category_purity``."""
-    version = reader.nuts_version(con)
+def write_cluster_view(con: Connection, rated: str, version: int | None = None) -> int:
+    """Create table ``cluster_view`` from ``clusters``, the ratings in the table *rated* and
+    the reference tables, sorted by :data:`SORT_KEY`, and ``ratings`` as a view of it; rows
+    written. Call it once the build wrote ``categories`` and ``category_purity``.
+
+    *rated* holds one row per cluster and method: ``cid`` (the cluster's ``rowid`` in
+    ``clusters``, which is written sorted by (scheme, region, year, category)), ``scheme``,
+    ``method``, ``stars``, ``confidence``, ``rating_level`` and the criteria
+    (:data:`ALL_CRITERIA`). *version* is the NUTS version of the region names
+    (default: the one ``build_info`` records).
+
+    Plan (20M generated rows: the joins of every rating with its cluster on five string keys,
+    and a sort of each part by its block, took 73 s): the cluster-level columns (names,
+    flags, purity, apportioned share, growth notes, the rank of its (region, year) within
+    the scheme) are joined once per cluster; each (scheme, method) part is then that table
+    joined to its ratings on the integer ``cid`` and written in ``cid`` order, which within a
+    part is :data:`SORT_KEY`'s order.
+    """
+    version = reader.nuts_version(con) if version is None else version
     has_purity = reader.has_table(con, "category_purity")
     has_weights = reader.has_table(con, "scheme_weights") and reader.has_table(con, "region_industry")
     purity_join = ("LEFT JOIN category_purity p USING (scheme, category)" if has_purity
@@ -84,48 +98,74 @@ def write_cluster_view(con: Connection) -> int:
     numbers = ", ".join(f"nullif(c.{n}, 'NaN'::DOUBLE) AS {n}" for n in (
         "employment", "establishments", "wages", "share_region", "share_ref", "lq",
         "wage_per_employee", "growth_1y", "growth_5y"))
-    criteria = ", ".join(f"r.{c}" for c in ALL_CRITERIA)
     _write_growth_notes(con)
-    # the block numbers first, from the distinct keys (a few per cent of the rows): the view
-    # then sorts on (block, category) instead of numbering and sorting its 33 columns by five keys
-    con.execute(f"""CREATE OR REPLACE TABLE {reader.BLOCKS} AS
-                    SELECT scheme, method, region, year,
-                           (row_number() OVER (ORDER BY scheme, method, region, year))::INTEGER AS block
-                    FROM (SELECT DISTINCT scheme, method, region, year::INTEGER AS year FROM ratings)
-                    ORDER BY block""")
-    select = f"""
-        SELECT c.scheme, r.method, c.region, coalesce(g.name, c.region) AS region_name, b.block,
+    # each scheme's (region, year) pairs ranked in key order: a block is its part's first
+    # block number plus this rank
+    con.execute("""CREATE OR REPLACE TEMP TABLE _region_years AS
+                   SELECT scheme, region, year,
+                          (row_number() OVER (PARTITION BY scheme ORDER BY region, year))::INTEGER AS rank
+                   FROM (SELECT DISTINCT scheme, region, year::INTEGER AS year FROM clusters)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _cluster_rows AS
+        SELECT c.rowid AS cid, c.scheme, c.region, coalesce(g.name, c.region) AS region_name, y.rank,
                c.level AS nuts_level, c.year::INTEGER AS year, c.category, k.category_name,
                k.traded, {numbers},
-               r.stars::INTEGER AS stars, r.confidence AS stars_confidence, r.rating_level,
                round(c.uncertain_share, 6) AS estimate_share, {est} AS estimated,
                CASE WHEN {est} THEN c.employment_lower END AS employment_lower,
                CASE WHEN {est} THEN c.employment_upper END AS employment_upper,
-               coalesce(fl.flags, '') AS flags, {criteria},
+               coalesce(fl.flags, '') AS flags,
                p.purity, a.apportioned_share, n.growth_1y_note, n.growth_5y_note
         FROM clusters c
-        JOIN ratings r USING (scheme, region, level, year, category)
         JOIN categories k USING (scheme, category)
-        JOIN {reader.BLOCKS} b ON b.scheme = c.scheme AND b.method = r.method AND b.region = c.region
-             AND b.year = c.year
+        JOIN _region_years y USING (scheme, region, year)
         LEFT JOIN cluster_flags fl USING (scheme, region, level, year, category)
         LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = {int(version)}
         {purity_join}
         {share_join}
         LEFT JOIN _growth_notes n ON n.scheme = c.scheme AND n.region = c.region
-             AND n.level = c.level AND n.category = c.category AND n.year = c.year"""
-    # one (scheme, method) at a time, in key order: the table comes out sorted by SORT_KEY with
-    # sorts of one part each (20M generated rows: one sort of 22M wide rows spilled past the
-    # memory limit and took 83 s)
-    parts = con.execute(f"SELECT DISTINCT scheme, method FROM {reader.BLOCKS} ORDER BY ALL").fetchall()
-    con.execute(f"CREATE OR REPLACE TABLE {VIEW} AS {select} LIMIT 0")
-    for scheme, method in parts:
-        con.execute(f"INSERT INTO {VIEW} {select} WHERE c.scheme = ? AND r.method = ? ORDER BY b.block, c.category",
-                    [scheme, method])
-    con.execute("DROP TABLE IF EXISTS _growth_notes")
-    con.execute("DROP TABLE IF EXISTS _apportioned")
+             AND n.level = c.level AND n.category = c.category AND n.year = c.year""")
+    # the parts in key order, each with the number of blocks before it
+    parts = con.execute(f"""
+        WITH m AS (SELECT DISTINCT scheme, method FROM {rated}),
+             n AS (SELECT scheme, count(*) AS blocks FROM _region_years GROUP BY scheme)
+        SELECT scheme, method, (coalesce(sum(blocks) OVER (ORDER BY scheme, method
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::INTEGER AS base
+        FROM m JOIN n USING (scheme) ORDER BY scheme, method""").fetchall()
+    con.execute(f"CREATE OR REPLACE TABLE {reader.BLOCKS} (scheme VARCHAR, method VARCHAR, region VARCHAR, "
+                "year INTEGER, block INTEGER)")
+    criteria = ", ".join(f"r.{c}" for c in ALL_CRITERIA)
+    # a part is its scheme's clusters joined to the method's ratings on the integer cid, in
+    # cid order (a POSITIONAL JOIN of the two in cid order runs on one thread: 30% slower here)
+    select = f"""
+        SELECT c.scheme, r.method, c.region, c.region_name, ($base + c.rank)::INTEGER AS block,
+               c.nuts_level, c.year, c.category, c.category_name, c.traded,
+               c.employment, c.establishments, c.wages, c.share_region, c.share_ref, c.lq,
+               c.wage_per_employee, c.growth_1y, c.growth_5y,
+               r.stars::INTEGER AS stars, r.confidence AS stars_confidence, r.rating_level,
+               c.estimate_share, c.estimated, c.employment_lower, c.employment_upper, c.flags,
+               {criteria}, c.purity, c.apportioned_share, c.growth_1y_note, c.growth_5y_note
+        FROM _cluster_rows c JOIN {rated} r USING (cid)
+        WHERE c.scheme = $scheme AND r.method = $method"""
+    con.execute(f"CREATE OR REPLACE TABLE {VIEW} AS {select} LIMIT 0", {"base": 0, "scheme": "", "method": ""})
+    for scheme, method, base in parts:
+        con.execute(f"INSERT INTO {reader.BLOCKS} SELECT scheme, ?, region, year, ? + rank FROM _region_years "
+                    "WHERE scheme = ? ORDER BY rank", [method, base, scheme])
+        con.execute(f"INSERT INTO {VIEW} {select} ORDER BY c.cid", {"scheme": scheme, "method": method, "base": base})
+    for table in ("_growth_notes", "_apportioned", "_region_years", "_cluster_rows"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    write_ratings_view(con)
     row = con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()
     return int(row[0]) if row else 0
+
+
+def write_ratings_view(con: Connection) -> None:
+    """``ratings`` (one row per cluster and method: stars, confidence, rating level and
+    criteria) as a view of ``cluster_view``, which holds them already (a table of its own
+    was 22M more rows to write at 20M generated rows)."""
+    drop_relation(con, "ratings")
+    con.execute(f"""CREATE VIEW ratings AS
+        SELECT scheme, method, region, nuts_level AS level, year, category, stars::TINYINT AS stars,
+               stars_confidence AS confidence, rating_level, {', '.join(ALL_CRITERIA)}
+        FROM {VIEW}""")
 
 
 def _write_growth_notes(con: Connection) -> None:
@@ -153,7 +193,7 @@ def _write_growth_notes(con: Connection) -> None:
         WHERE {' OR '.join(empty)}""")
 
 
-def write_similar_regions(con: Connection) -> int:
+def write_similar_regions(con: Connection, version: int | None = None) -> int:
     """Table ``similar_regions``: for every (scheme, year, level, region) of ``clusters`` the
     :data:`SIMILAR_LIMIT` regions of the same level whose cluster portfolio is most alike
     (cosine similarity of the vectors of category employment shares ``share_region``,
@@ -185,7 +225,7 @@ def write_similar_regions(con: Connection) -> int:
     groups = con.execute("SELECT DISTINCT scheme, year::INTEGER, level::INTEGER FROM clusters "
                          "ORDER BY ALL").fetchall()
     names = dict(con.execute("SELECT region, name FROM regions WHERE nuts_version = ?",
-                             [reader.nuts_version(con)]).fetchall())
+                             [reader.nuts_version(con) if version is None else version]).fetchall())
     gid, rid, kid = (np.asarray(cols[c], dtype=np.int64) for c in ("gid", "rid", "kid"))
     share = np.asarray(cols["share_region"], dtype=np.float64)
     # per group: the group's number, then region ids, peer ids, ranks and similarities

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 
 from clusterobs import config
@@ -35,6 +37,9 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
     except ImportError:
         raise ConfigError("--engine spark needs pyspark: install the [spark] extra") from None
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # the executors' Python runs the per-group steps (map_groups): this interpreter, with
+    # clusterobs, unless the platform names another (docs/deploy.md §7)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     scratch.mkdir(parents=True, exist_ok=True)
     builder: Any = SparkSession.builder
     if master != "submit":  # "submit": the master spark-submit (or the platform) has set
@@ -68,6 +73,27 @@ def share(con: Connection, backend: ibis.BaseBackend, name: str, scratch: Path) 
     path.unlink(missing_ok=True)
     con.execute(f"COPY (SELECT * FROM {name}) TO '{path}' (FORMAT parquet)")
     return backend.read_parquet(str(path), table_name=name)
+
+
+def map_groups(backend: ibis.BaseBackend, expr: ibis.Table, by: list[str],
+               fn: Callable[[pd.DataFrame], pd.DataFrame], schema: pa.Schema) -> pa.Table:
+    """*fn* run by the executors on the rows of *expr* partitioned by *by* (each partition
+    whole groups, its Arrow batches joined into one frame), the results collected as Arrow."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    backend._run_pre_execute_hooks(expr)  # as Ibis's own execute does (memtables, UDFs)
+    frame = backend.raw_sql(backend.compile(expr))
+    names = list(schema.names)
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        parts = list(batches)
+        if parts:
+            out = fn(pd.concat(parts, ignore_index=True))[names]
+            # pandas' Arrow-backed text columns reach pyspark's serializer as chunked arrays
+            yield out.astype({c: object for c in names if pd.api.types.is_string_dtype(out[c])})
+
+    mapped = frame.repartition(*by).mapInPandas(run, from_arrow_schema(schema))
+    return mapped.toArrow().cast(schema)
 
 
 def fetch(backend: ibis.BaseBackend, expr: ibis.Table) -> pa.Table:
