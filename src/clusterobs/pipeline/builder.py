@@ -113,14 +113,14 @@ def build(
     with StoreWriter(target, fresh=target != source) as writer, \
             _compute(writer.con, engine, master, target) as compute:
         con = writer.con
-        clock.step("copy inputs")
+        clock.step("inputs")
         attach_inputs(con, source if target != source else None, ds, copy=keep_inputs)
         _require_loaded(con, ds)
         clock.step("base table")
         if in_database(ds, m):
             region_industry_sql(con, m, max_year, ds)
         else:
-            base = region_industry(con, m, max_year, ds)
+            base = region_industry(con, m, max_year, ds, compute)
             _write(con, "region_industry", base)
             _write(con, "region_totals", region_totals(base, ds, industry_parents(con, ds)))
             del base
@@ -293,14 +293,9 @@ def _require_loaded(con: Connection, ds: Dataset) -> None:
                          f"({', '.join(ds.source_ids)}): run `clusterobs data load {ds.id}` first")
 
 
-def _observations(con: Connection, ds: Dataset, max_year: int | None) -> pd.DataFrame:
-    """The dataset's employment, establishments and wages, scaled to their declared units."""
-    obs = con.execute(
-        f"""SELECT dataset AS source, region, industry, year::INTEGER AS year, measure, value, flag
-           FROM {INPUTS}
-           WHERE measure IN (SELECT unnest(?)) AND year <= ?""",
-        [list(MEASURES), max_year or 9999],
-    ).df()
+def _scaled(obs: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """The observations of *ds* (``source, region, industry, year, measure, value, flag``)
+    outside its geography's excluded regions, values scaled to their declared units."""
     if ds.geography.exclude:
         obs = obs[~obs["region"].str.fullmatch(ds.geography.exclude)]
     for src in ds.sources:
@@ -312,6 +307,44 @@ def _observations(con: Connection, ds: Dataset, max_year: int | None) -> pd.Data
     return obs
 
 
+@dataclass(frozen=True)
+class BaseContext:
+    """What the base table of some countries needs besides their observations: the
+    dataset's declaration and reference tables, read once from the results file and shipped
+    with :func:`base_rows` to wherever it runs."""
+
+    ds: Dataset
+    m: Methodology
+    #: the industry hierarchy of the estimation (§5.2b), from every industry of the inputs
+    hierarchy: pd.DataFrame | None
+    #: the NUTS crosswalk and the real regions of the target version (§5.3)
+    crosswalk: pd.DataFrame | None
+    targets: frozenset[str]
+    parents: dict[str, str | None]
+    #: region -> level in the geography's version
+    regions: pd.DataFrame
+
+
+def base_context(con: Connection, m: Methodology, max_year: int | None, ds: Dataset) -> BaseContext:
+    """The :class:`BaseContext` of *ds* from the results file (and its :data:`INPUTS`)."""
+    hierarchy = None
+    if m.impute_missing:
+        exclude = f"AND NOT regexp_full_match(region, {_literal(ds.geography.exclude)})" if ds.geography.exclude else ""
+        codes = [r[0] for r in con.execute(
+            f"""SELECT DISTINCT industry FROM {INPUTS} WHERE measure IN (SELECT unnest(?)) AND year <= ? {exclude}
+                ORDER BY 1""", [list(MEASURES), max_year or 9999]).fetchall()]
+        hierarchy = imputation.sbs_industry_hierarchy(pd.Series(codes, dtype=object).to_numpy())
+    crosswalk, targets = None, frozenset[str]()
+    if ds.geography.has_crosswalk:
+        crosswalk = con.execute("SELECT * FROM nuts_crosswalk").df()
+        # only real regions of the target version (the JRC table has artefacts such as 'UKN1')
+        targets = frozenset(r[0] for r in con.execute(
+            "SELECT region FROM regions WHERE nuts_version = ? AND geography = 'nuts'", [m.nuts_version]).fetchall())
+    regions = con.execute("SELECT region, level FROM regions WHERE nuts_version = ? AND geography = ?",
+                          [m.nuts_version, geography_key(ds)]).df()
+    return BaseContext(ds, m, hierarchy, crosswalk, targets, industry_parents(con, ds), regions)
+
+
 def _uncertain_letters(ds: Dataset) -> str:
     """Flag letters that make a value uncertain in any of the dataset's sources, plus ``i``
     (imputed by the build)."""
@@ -319,17 +352,12 @@ def _uncertain_letters(ds: Dataset) -> str:
     return "".join(sorted(letters | {"i"}))
 
 
-def _harmonise(con: Connection, obs: pd.DataFrame, ds: Dataset,
-               m: Methodology) -> pd.DataFrame:
+def _harmonise(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
     """Each source's NUTS codes converted to the geography's version (§5.3)."""
+    ds, m = context.ds, context.m
     cols = ["region", "industry", "year", "measure", "value", "flag"]
-    if not ds.geography.has_crosswalk:
+    if context.crosswalk is None:
         return obs.assign(nuts_converted=False)[[*cols, "nuts_converted"]]
-    crosswalk = con.execute("SELECT * FROM nuts_crosswalk").df()
-    # only real regions of the target version (the JRC table has artefacts such as 'UKN1')
-    targets = {r[0] for r in con.execute(
-        "SELECT region FROM regions WHERE nuts_version = ? AND geography = 'nuts'",
-        [m.nuts_version]).fetchall()}
     parts = []
     for src in ds.sources:
         part = obs[obs["source"] == src.id]
@@ -337,24 +365,65 @@ def _harmonise(con: Connection, obs: pd.DataFrame, ds: Dataset,
             continue
         versions = tuple(v for v in nuts.NUTS_VERSIONS if v <= (src.nuts_version or m.nuts_version)) \
             or (m.nuts_version,)
-        result = nuts.harmonise(part[cols], crosswalk, m.nuts_version, weight=m.nuts_weight,
+        result = nuts.harmonise(part[cols], context.crosswalk, m.nuts_version, weight=m.nuts_weight,
                                 keys=["industry", "year", "measure"], versions=versions,
-                                valid_targets=targets or None)
+                                valid_targets=set(context.targets) or None)
         parts.append(result.table)
+    if not parts:
+        return obs.assign(nuts_converted=False)[[*cols, "nuts_converted"]].iloc[:0]
     return pd.concat(parts, ignore_index=True)
 
 
-def region_industry(con: Connection, m: Methodology,
-                    max_year: int | None = None, ds: Dataset | None = None) -> pd.DataFrame:
-    """Employment, establishments and wages per region (geography version) x industry x year."""
+#: the columns of ``region_industry`` as :func:`base_rows` returns them
+BASE_SCHEMA = pa.schema([("region", pa.string()), ("nuts_version", pa.int16()), ("level", pa.int32()),
+                         ("industry", pa.string()), ("year", pa.int32()),
+                         *((c, pa.float64()) for c in (*MEASURES, *BOUNDS)),
+                         ("uncertain", pa.bool_()), ("flags", pa.string())])
+
+
+def region_industry(con: Connection, m: Methodology, max_year: int | None = None,
+                    ds: Dataset | None = None, compute: Compute | None = None) -> pd.DataFrame:
+    """Employment, establishments and wages per region (geography version) x industry x year:
+    :func:`base_rows` per country (where :func:`per_country`) on the engine of *compute*
+    (default: in process), over the dataset's observations (:data:`INPUTS`)."""
     ds = ds or declarations.get(declarations.default_id())
-    obs = _observations(con, ds, max_year)
+    compute = compute or Compute(con)
+    context = base_context(con, m, max_year, ds)
+    t = compute.table(INPUTS)
+    obs = t.filter(t.measure.isin(list(MEASURES)), t.year <= (max_year or 9999)).select(
+        source=t.dataset, region=t.region, industry=t.industry, year=t.year.cast("int32"),
+        measure=t.measure, value=t.value, flag=t.flag,
+        country=t.region.substr(0, 2) if per_country(ds, m) else ibis.literal(""))
+    rows = compute.map_groups(obs, ["country"], functools.partial(base_rows, context=context), BASE_SCHEMA,
+                              categorical=False)
+    frame: pd.DataFrame = rows.to_pandas()
+    return frame.sort_values(["region", "industry", "year"]).reset_index(drop=True)
+
+
+def per_country(ds: Dataset, m: Methodology) -> bool:
+    """Whether :func:`base_rows` may run per country (a NUTS code's first two letters): yes
+    for the NUTS conversion and the rest; not when confidential cells are estimated, whose
+    priors fall back to a ratio pooled over all countries where a country has none
+    (``estimation._group_ratio``, §5.2b): a country's estimates depend on the others (on
+    Austria, Portugal and Slovenia, 349 of 22,624 cells differ when each is estimated alone),
+    so the dataset is one group until those pooled ratios are computed first."""
+    return ds.geography.kind == "nuts" and not m.impute_missing
+
+
+def base_rows(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
+    """The ``region_industry`` rows (:data:`BASE_SCHEMA`) of the observations *obs* of whole
+    countries: scaled values, estimates of withheld cells (§5.2b), NUTS conversion (§5.3),
+    one row per region x industry x year with flags and uncertainty, derived parent levels and
+    region levels. Without estimation a country's rows do not depend on the other countries
+    in *obs* (:func:`per_country`)."""
+    ds, m = context.ds, context.m
+    obs = _scaled(obs.drop(columns=["country"], errors="ignore"), ds)
     obs["imputed"] = False
-    if m.impute_missing:
-        hierarchy = imputation.sbs_industry_hierarchy(obs["industry"].unique())
+    if m.impute_missing and len(obs):
         cols = ["region", "industry", "year", "measure", "value", "flag"]
         method: Literal["constrained", "equal"] = "equal" if m.estimation == "equal" else "constrained"
-        est = estimation.estimate_missing(obs[cols], hierarchy, method=method)
+        assert context.hierarchy is not None  # base_context reads it when estimating
+        est = estimation.estimate_missing(obs[cols], context.hierarchy, method=method)
         # only what the source withheld is estimated: a cell it does not publish at all (a
         # country missing a whole year) stays missing, never an extrapolation shown as data
         letters = "".join({c for src in ds.sources for c in src.flag_letters("confidential")})
@@ -376,7 +445,7 @@ def region_industry(con: Connection, m: Methodology,
     obs = obs[obs["value"].notna()]
     obs = _with_bounds(obs)
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
-    long = _harmonise(con, obs, ds, m)
+    long = _harmonise(obs, context)
     uncertain = _uncertain_letters(ds)
     long["uncertain"] = long["nuts_converted"].astype(bool) | long["flag"].fillna("").str.contains(
         f"[{uncertain}]", regex=True)
@@ -389,9 +458,8 @@ def region_industry(con: Connection, m: Methodology,
         if measure not in wide:
             wide[measure] = np.nan
     wide = wide.dropna(subset=list(MEASURES), how="all")
-    wide = _with_parents(con, wide, ds)
-    regions = con.execute("SELECT region, level FROM regions WHERE nuts_version = ? AND geography = ?",
-                          [m.nuts_version, geography_key(ds)]).df()
+    wide = _with_parents(wide, ds, context.parents)
+    regions = context.regions
     known = set(regions["region"])
     if known:
         wide = wide[wide["region"].isin(known)]
@@ -401,8 +469,7 @@ def region_industry(con: Connection, m: Methodology,
     wide["year"] = wide["year"].astype("int32")
     wide["uncertain"] = wide["uncertain"].fillna(False).astype(bool)
     wide["flags"] = wide["flags"].fillna("")
-    cols = ["region", "nuts_version", "level", "industry", "year", *MEASURES, *BOUNDS, "uncertain", "flags"]
-    return wide[cols].sort_values(["region", "industry", "year"]).reset_index(drop=True)
+    return wide[list(BASE_SCHEMA.names)]
 
 
 def _flag_letters(emp: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -562,9 +629,8 @@ def industry_parents(con: Connection, ds: Dataset) -> dict[str, str | None]:
     return parents
 
 
-def _with_parents(con: Connection, wide: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+def _with_parents(wide: pd.DataFrame, ds: Dataset, parents: dict[str, str | None]) -> pd.DataFrame:
     """Parent industry levels the sources do not publish, summed from their children."""
-    parents = industry_parents(con, ds)
     if not parents or not ds.derive_levels:
         return wide
     flags = wide[["region", "industry", "year", "uncertain"]]
@@ -643,16 +709,18 @@ class Compute:
             return self.duckdb.table(name)
         return expr.cache()
 
-    def map_groups(self, expr: ibis.Table, by: list[str],
-                   fn: Callable[[pd.DataFrame], pd.DataFrame], schema: pa.Schema) -> pa.Table:
+    def map_groups(self, expr: ibis.Table, by: list[str], fn: Callable[[pd.DataFrame], pd.DataFrame],
+                   schema: pa.Schema, *, categorical: bool = True) -> pa.Table:
         """*fn* (a pandas frame of whole groups of *by* -> a frame of *schema*) applied to the
         rows of *expr*: on DuckDB in process, to all rows at once; on Spark by the executors,
         to each partition of the rows partitioned by *by* (``mapInPandas``). *fn* must give a
         group the same rows whatever other groups share its frame; the rows come back as Arrow.
+        In process, text columns reach *fn* as categoricals unless *categorical* is false.
         """
         if self.spark is None:
             rows = self.con.sql(f"SELECT * FROM ({ibis.to_sql(expr, dialect='duckdb')})").to_arrow_table()
-            return pa.Table.from_pandas(fn(_categorical(rows))[schema.names], schema=schema, preserve_index=False)
+            frame = _categorical(rows) if categorical else rows.to_pandas()
+            return pa.Table.from_pandas(fn(frame)[schema.names], schema=schema, preserve_index=False)
         return spark_store.map_groups(self.spark, expr, by, fn, schema)
 
     @contextmanager
