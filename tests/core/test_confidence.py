@@ -80,3 +80,13 @@ def test_group_sort_orders_like_lexsort() -> None:
         order = _by_group_descending(group, v)
         expected = np.lexsort((-v, group))
         assert np.array_equal(group[order], group[expected]) and np.array_equal(v[order], v[expected])
+
+
+def test_threads_give_the_same_numbers() -> None:
+    m = Methodology()
+    many = pd.concat([frame().assign(category=c, employment=lambda d, k=k: d["employment"] * (1 + k / 50))
+                      for k, c in enumerate("abcdefg")], ignore_index=True).assign(key=lambda d: d.index * 31)
+    alone = star_confidence(many, "eco-classic", m)
+    assert ((alone > 0) & (alone < 1)).sum() >= 7
+    for workers in (2, 3):
+        assert np.array_equal(star_confidence(many, "eco-classic", m, workers=workers), alone)

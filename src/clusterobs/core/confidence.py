@@ -162,7 +162,7 @@ def _col(df: pd.DataFrame, name: str) -> FloatArray:
     return df[name].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def star_confidence(df: pd.DataFrame, method: str, m: Methodology) -> FloatArray:
+def star_confidence(df: pd.DataFrame, method: str, m: Methodology, workers: int = 1) -> FloatArray:
     """Confidence of ``stars`` (eco-classic, panorama) or ``strong`` (uscmp-strong) per row.
 
     *df* holds the rated clusters of one scheme: ``employment, establishments, lq,
@@ -173,17 +173,38 @@ def star_confidence(df: pd.DataFrame, method: str, m: Methodology) -> FloatArray
     subset of whole groups gets the confidence it gets within *df* (same keys).
 
     Rows whose every criterion lies beyond the reach of all perturbations are not drawn:
-    their confidence is exactly 1.
+    their confidence is exactly 1. With *workers* > 1 the groups are shared out over that
+    many threads (numpy releases the GIL in the draws): the same numbers, sooner.
     """
     if len(df) == 0:
         return np.zeros(0)
-    rng = np.random.default_rng(m.seed)
     group, n_groups = _groups(df)
+    if workers > 1 and n_groups > 1:
+        return _in_threads(df.assign(group=group), method, m, workers, group)
+    rng = np.random.default_rng(m.seed)
     jitter = rng.uniform(-m.confidence_share_jitter, m.confidence_share_jitter,
                          size=m.confidence_draws)
     if method == "uscmp-strong":
         return _uscmp(df, m, group, n_groups, jitter, rng)
     return _stars(df, method, m, group, n_groups, jitter, rng)
+
+
+def _in_threads(df: pd.DataFrame, method: str, m: Methodology, workers: int,
+                group: IntArray) -> FloatArray:
+    """:func:`star_confidence` of each share of the groups (group id modulo *workers*) in a
+    thread of its own, put back in row order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    share = group % workers
+    rows = [np.flatnonzero(share == w) for w in range(workers)]
+    out = np.ones(len(df))
+    def part(idx: IntArray) -> FloatArray:
+        return star_confidence(pd.DataFrame(df.iloc[idx]), method, m)
+
+    with ThreadPoolExecutor(workers) as pool:
+        for idx, conf in zip(rows, pool.map(part, rows), strict=True):
+            out[idx] = conf
+    return out
 
 
 def _stars(df: pd.DataFrame, method: str, m: Methodology, group: IntArray, n_groups: int,

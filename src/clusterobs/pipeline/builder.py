@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -855,7 +856,8 @@ def rate_groups(frame: pd.DataFrame, methods: tuple[str, ...], m: Methodology) -
     parts = []
     for method in methods:
         stars_col, crits = METHOD_COLUMNS[method]
-        conf = confidence.star_confidence(numeric.assign(stars=numeric[stars_col]), method, m)
+        conf = confidence.star_confidence(numeric.assign(stars=numeric[stars_col]), method, m,
+                                          workers=os.cpu_count() or 1)
         part = pd.DataFrame({
             "cid": frame["cid"], "scheme": frame["scheme"], "method": method,
             "stars": frame[stars_col].astype("Int8").where(rated),

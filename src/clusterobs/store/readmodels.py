@@ -18,6 +18,8 @@ the view existed is still served through the joins of :func:`clusterobs.store.re
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -231,16 +233,21 @@ def write_similar_regions(con: Connection, version: int | None = None) -> int:
     # per group: the group's number, then region ids, peer ids, ranks and similarities
     parts: dict[str, list[Any]] = {"group": [], "region": [], "peer": [], "rank": [], "similarity": []}
     bounds = np.searchsorted(gid, np.arange(len(groups) + 1))
-    for g in range(len(groups)):
+
+    def nearest(g: int) -> tuple[Any, ...]:
         part = slice(bounds[g], bounds[g + 1])
         regions, rows = np.unique(rid[part], return_inverse=True)
         cats, columns = np.unique(kid[part], return_inverse=True)
         matrix = np.zeros((len(regions), len(cats)))
         matrix[rows, columns] = share[part]
         i, j, rank, score = nearest_pairs(matrix, SIMILAR_LIMIT)
-        for column, values in (("group", np.full(len(i), g)), ("region", regions[i]), ("peer", regions[j]),
-                               ("rank", rank), ("similarity", score)):
-            parts[column].append(values)
+        return np.full(len(i), g), regions[i], regions[j], rank, score
+
+    # the groups in threads (numpy's products and partitions release the GIL), in order
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        for found_g in pool.map(nearest, range(len(groups))):
+            for column, values in zip(parts, found_g, strict=True):
+                parts[column].append(values)
     found = {c: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for c, v in parts.items()}
     keys = np.array(groups, dtype=object).reshape(-1, 3)
     label = np.array([names.get(c) or c for c in codes], dtype=object)
