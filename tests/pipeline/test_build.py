@@ -111,7 +111,7 @@ def test_interrupted_build_leaves_the_store_intact(loaded_store: Path, tmp_path:
 
     def halfway(con, rated, methods, m):
         calls.append(methods)
-        if len(calls) == 2:  # after the ECO and Panorama ratings were written
+        if len(calls) == 2:  # after the first ratings were written
             raise KeyboardInterrupt
         real(con, rated, methods, m)
 

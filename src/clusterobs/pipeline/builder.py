@@ -797,9 +797,11 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
     """Rate every scheme's clusters by every method, with confidence, into :data:`RATED`.
 
     ECO and Panorama come from one pass over the clusters (their criteria share the
-    windows); the US rule from a second pass over the schemes with traded categories.
-    Each rating row carries its cluster's ``rowid`` in ``clusters`` as ``cid``; each method's
-    rows are inserted in ``cid`` order.
+    windows); the US rule from a second pass over the schemes with traded categories. On
+    DuckDB each pass runs one scheme at a time (the criteria's windows are per scheme, so the
+    same ratings; the process then holds one scheme's rated clusters, not all of them); on
+    Spark over all schemes at once (each pass is a job). Each rating row carries its
+    cluster's ``rowid`` in ``clusters`` as ``cid``.
     """
     con = compute.con
     # ckey: the cluster's 63-bit key for its confidence draws (signed: Spark has no UBIGINT)
@@ -810,9 +812,15 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
     criteria = ", ".join(f"{c} BOOLEAN" for c in RATING_COLUMNS)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {RATED} (cid BIGINT, scheme VARCHAR, method VARCHAR,
                     stars TINYINT, confidence DOUBLE, rating_level VARCHAR, {criteria})""")
-    _rate_pass(compute, stars.eco_and_panorama(t, m), ["eco-classic", "panorama"], m)
-    scoped = t.filter(t.scheme.isin(traded_schemes))
-    _rate_pass(compute, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []), ["uscmp-strong"], m)
+    everything = [r[0] for r in con.execute("SELECT DISTINCT scheme FROM clusters ORDER BY 1").fetchall()]
+    for schemes in ([everything] if compute.spark is not None else [[s] for s in everything]):
+        part = t.filter(t.scheme.isin(schemes))
+        _rate_pass(compute, stars.eco_and_panorama(part, m), ["eco-classic", "panorama"], m)
+        traded = [s for s in schemes if s in traded_schemes]
+        if traded:
+            scoped = part.filter(part.scheme.isin(traded))
+            _rate_pass(compute, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []),
+                       ["uscmp-strong"], m)
     con.execute("DROP VIEW _clusters_keyed")
 
 
