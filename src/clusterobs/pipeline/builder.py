@@ -9,7 +9,8 @@ per scheme: aggregation, indicators, eco-classic, panorama and (schemes with tra
 categories) uscmp-strong ratings with their confidence -> trends of the declared scheme.
 
 The results of dataset ``D`` go to their own file (``$CLUSTEROBS_VAR/store/datasets/D.duckdb``),
-seeded with the dataset's observations and reference tables from the loaded store, and
+seeded with the dataset's geography and reference tables from the loaded store (its
+observations are read there, attached read-only, unless the build keeps a copy), and
 written through :class:`~clusterobs.store.writer.StoreWriter`: the file is replaced only
 when the whole build succeeded.
 """
@@ -130,7 +131,7 @@ def build(
         # the web geometries at coarser detail for small zooms (/api/v1/geometries?detail=)
         _write(con, "geometry_detail", gisco.detail_levels(
             con.execute("SELECT region, level, geojson FROM geometries ORDER BY level, region").df()))
-        for table in ("clusters", "ratings", RATED):
+        for table in ("clusters", "ratings"):
             drop_relation(con, table)
         clock.step("indicators")
         _build_indicators(compute, schemes, m)
@@ -252,7 +253,7 @@ def attach_inputs(con: Connection, source: Path | None, ds: Dataset, *, copy: bo
         return
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     if copy:
-        con.execute(f"INSERT INTO observations SELECT * FROM src.observations WHERE dataset IN ({ids})")
+        _copy_observations(con, ds)
     origin = "observations" if copy else "src.observations"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {INPUTS} AS SELECT * FROM {origin} WHERE dataset IN ({ids})")
     key = geography_key(ds)
@@ -261,6 +262,24 @@ def attach_inputs(con: Connection, source: Path | None, ds: Dataset, *, copy: bo
     for table in _REFERENCE:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table}")
     con.execute(f"INSERT INTO load_issues SELECT * FROM src.load_issues WHERE dataset IN ({ids})")
+
+
+def _copy_observations(con: Connection, ds: Dataset) -> None:
+    """Copy *ds*'s observations from the attached loaded store ``src`` into ``observations``."""
+    ids = ", ".join(_literal(i) for i in ds.source_ids)
+    con.execute(f"INSERT INTO observations SELECT * FROM src.observations WHERE dataset IN ({ids})")
+
+
+def keep_inputs(con: Connection, source: Path, ds: Dataset) -> None:
+    """Copy *ds*'s observations from the loaded store *source* into the results file of *con*
+    when it holds none (an edition keeps what it was built from)."""
+    if con.execute("SELECT count(*) FROM observations").fetchall()[0][0]:
+        return
+    con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+    try:
+        _copy_observations(con, ds)
+    finally:
+        con.execute("DETACH src")
 
 
 def detach_inputs(con: Connection) -> None:
@@ -288,8 +307,7 @@ class _Clock:
 
 
 def _require_loaded(con: Connection, ds: Dataset) -> None:
-    row = con.execute(f"SELECT count(*) FROM {INPUTS}").fetchone()
-    if not row or not row[0]:
+    if not con.execute(f"SELECT 1 FROM {INPUTS} LIMIT 1").fetchall():
         raise StoreError(f"the store holds no observations of dataset {ds.id} "
                          f"({', '.join(ds.source_ids)}): run `clusterobs data load {ds.id}` first")
 
@@ -516,7 +534,6 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
     scale = " ".join(f"WHEN source = {_literal(src.id)} AND measure = {_literal(meas)} THEN {src.scale_of(meas)!r}"
                      for src in ds.sources for meas in MEASURES if src.scale_of(meas) != 1.0)
     value = f"value * CASE {scale} ELSE 1.0 END" if scale else "value"
-    sources = ", ".join(_literal(s) for s in ds.source_ids)
     exclude = f"AND NOT regexp_full_match(region, {_literal(ds.geography.exclude)})" if ds.geography.exclude else ""
     letters = _uncertain_letters(ds).replace("]", "").replace("\\", "")
     pick = ", ".join(f"max(v) FILTER (WHERE measure = '{x}') AS {x}" for x in MEASURES)
@@ -524,7 +541,7 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
         WITH obs AS (
             SELECT region, industry, year::INTEGER AS year, measure, {value} AS v, coalesce(flag, '') AS flag
             FROM (SELECT dataset AS source, * FROM {INPUTS})
-            WHERE source IN ({sources}) AND measure IN ('employment', 'establishments', 'wages')
+            WHERE measure IN ('employment', 'establishments', 'wages')
               AND year <= {int(max_year or 9999)} AND value IS NOT NULL {exclude})
         SELECT region, industry, year, {pick},
                bool_or(flag <> '' AND regexp_matches(flag, '[{letters}]')) AS uncertain,
@@ -719,7 +736,7 @@ class Compute:
         In process, text columns reach *fn* as categoricals unless *categorical* is false.
         """
         if self.spark is None:
-            rows = self.con.sql(f"SELECT * FROM ({ibis.to_sql(expr, dialect='duckdb')})").to_arrow_table()
+            rows = self.con.sql(str(ibis.to_sql(expr, dialect="duckdb"))).to_arrow_table()
             frame = _categorical(rows) if categorical else rows.to_pandas()
             return pa.Table.from_pandas(fn(frame)[schema.names], schema=schema, preserve_index=False)
         return spark_store.map_groups(self.spark, expr, by, fn, schema)

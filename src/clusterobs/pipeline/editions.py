@@ -232,7 +232,10 @@ def make_store(source: Path, store: Path, m: Methodology, max_year: int | None, 
             ds = declarations.get(editions.dataset_meta(con).get("id") or dataset
                                   or declarations.default_id())
             _require_built(con, builder.methodology_for(ds, m), source)
-            _keep_inputs(con, ds)
+            # an edition cut from a build keeps the observations it was built from, as a
+            # rebuilt one does (a build reads them in the loaded store without copying them)
+            if config.store_path().exists():
+                builder.keep_inputs(con, config.store_path(), ds)
         if max_year is not None:
             for table in YEAR_TABLES:
                 if _is_table(con, table):
@@ -241,19 +244,6 @@ def make_store(source: Path, store: Path, m: Methodology, max_year: int | None, 
             if "max_year" in con.table("build_info").columns:
                 con.execute("UPDATE build_info SET max_year = (SELECT max(year) FROM clusters)")
         con.execute("CHECKPOINT")
-
-
-def _keep_inputs(con: Connection, ds: Any) -> None:
-    """An edition cut from a build keeps the observations it was built from, as a rebuilt
-    one does (a build reads them from the loaded store without copying them)."""
-    if con.execute("SELECT count(*) FROM observations").fetchall()[0][0] or not config.store_path().exists():
-        return
-    con.execute(f"ATTACH '{config.store_path()}' AS src (READ_ONLY)")
-    try:
-        con.execute("INSERT INTO observations SELECT * FROM src.observations WHERE dataset IN (SELECT unnest(?))",
-                    [list(ds.source_ids)])
-    finally:
-        con.execute("DETACH src")
 
 
 def _is_table(con: Connection, name: str) -> bool:
