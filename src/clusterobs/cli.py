@@ -176,9 +176,10 @@ def _print_summary() -> None:
 
 
 def _has_read_model(path: Path) -> bool:
-    """Whether the results file *path* holds the read model the portal reads (cluster_view)."""
+    """Whether the results file *path* holds the read model the portal reads (cluster_view, one
+    row per cluster)."""
     with reader.connect(path) as con:
-        return reader.has_table(con, reader.VIEW)
+        return reader.has_read_model(con)
 
 
 @app.command()

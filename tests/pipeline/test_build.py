@@ -109,11 +109,11 @@ def test_interrupted_build_leaves_the_store_intact(loaded_store: Path, tmp_path:
 
     real = builder._rate_pass
 
-    def halfway(con, rated, methods, m):
+    def halfway(con, rated, table, methods, m):
         calls.append(methods)
         if len(calls) == 2:  # after the first ratings were written
             raise KeyboardInterrupt
-        real(con, rated, methods, m)
+        real(con, rated, table, methods, m)
 
     monkeypatch.setattr(builder, "_rate_pass", halfway)
     with pytest.raises(KeyboardInterrupt):

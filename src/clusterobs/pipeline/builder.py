@@ -46,7 +46,7 @@ from clusterobs.pipeline.trends import build_trends
 from clusterobs.sources import declarations, gisco
 from clusterobs.sources.declarations import UNCERTAIN_MEANINGS, Dataset
 from clusterobs.sources.schemes import dataset_schemes
-from clusterobs.store import readmodels
+from clusterobs.store import reader, readmodels
 from clusterobs.store import spark as spark_store
 from clusterobs.store.engine import (
     Connection,
@@ -62,8 +62,6 @@ from clusterobs.store.writer import StoreWriter
 MEASURES = ("employment", "establishments", "wages")
 #: the feasible range of employment (estimates, methodology §5.2b), carried like a measure
 BOUNDS = ("employment_lower", "employment_upper")
-#: every criterion column of the ratings table, in method order (methodology §4)
-RATING_COLUMNS = tuple(dict.fromkeys(c for crits in stars.CRITERIA.values() for c in crits))
 
 
 @dataclass
@@ -149,7 +147,8 @@ def build(
         # in, sorted by (scheme, method, region, year, category) (store.readmodels); `ratings`
         # is a view of it
         report.rows[readmodels.VIEW] = readmodels.write_cluster_view(con, RATED, m.nuts_version)
-        con.execute(f"DROP TABLE {RATED}")
+        for table, _ in RATED:
+            con.execute(f"DROP TABLE {table}")
         check_table(con, "ratings")
         report.rows[readmodels.SIMILAR] = readmodels.write_similar_regions(con, m.nuts_version)
         levels = [int(r[0]) for r in con.execute("SELECT DISTINCT level FROM region_industry ORDER BY 1").fetchall()]
@@ -162,7 +161,7 @@ def build(
         _write_build_info(con, m, report, ds, levels, breaks)
         for name in ("region_industry", "clusters"):
             report.rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
-        report.rows["ratings"] = report.rows[readmodels.VIEW]
+        report.rows["ratings"] = _count(con, "ratings")
         detach_inputs(con)
         clock.step("commit")
         writer.commit()
@@ -805,13 +804,28 @@ _NUMERIC = ["level", "year", "employment", "establishments", "lq", "share_region
             "wage_per_employee", "uncertain_share", "traded", "employment_lower", "employment_upper"]
 
 
-#: the temporary table of the ratings, until the read model takes them in (``ratings`` is
-#: then a view of ``cluster_view``: :func:`clusterobs.store.readmodels.write_cluster_view`)
-RATED = "_rated"
+#: the rating passes: the methods rated together (ECO and Panorama share the criteria's
+#: windows; the US rule rates the schemes with traded categories, on the traded LQ) and the
+#: temporary table each fills with one row per cluster (every method's columns,
+#: :func:`clusterobs.store.reader.method_columns`) until the read model takes them in
+#: (``ratings`` is then a view of ``cluster_view``: :func:`clusterobs.store.readmodels.write_cluster_view`)
+RATED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("_rated_stars", ("eco-classic", "panorama")),
+    ("_rated_us", ("uscmp-strong",)),
+)
+
+
+def _rating_schema(methods: tuple[str, ...]) -> pa.Schema:
+    """The columns of a rating pass's rows: ``cid``, ``scheme`` and each method's columns."""
+    kinds = {"stars": pa.int8(), "stars_confidence": pa.float64(), "rating_level": pa.string()}
+    return pa.schema([("cid", pa.int64()), ("scheme", pa.string()), *(
+        (reader.method_column(method, c), kinds.get(c, pa.bool_()))
+        for method in methods for c in (*reader.RATING_FIELDS, *stars.CRITERIA[method]))])
 
 
 def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
-    """Rate every scheme's clusters by every method, with confidence, into :data:`RATED`.
+    """Rate every scheme's clusters by every method, with confidence, into the tables of
+    :data:`RATED`.
 
     ECO and Panorama come from one pass over the clusters (their criteria share the
     windows); the US rule from a second pass over the schemes with traded categories. On
@@ -826,18 +840,21 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
                    SELECT rowid AS cid, (hash(scheme, region, year, category) & 9223372036854775807)::BIGINT AS ckey, *
                    FROM clusters""")
     t = compute.table("_clusters_keyed")
-    criteria = ", ".join(f"{c} BOOLEAN" for c in RATING_COLUMNS)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {RATED} (cid BIGINT, scheme VARCHAR, method VARCHAR,
-                    stars TINYINT, confidence DOUBLE, rating_level VARCHAR, {criteria})""")
+    sql_type = {pa.int64(): "BIGINT", pa.int8(): "TINYINT", pa.float64(): "DOUBLE", pa.string(): "VARCHAR",
+                pa.bool_(): "BOOLEAN"}
+    for table, methods in RATED:
+        columns = ", ".join(f"{f.name} {sql_type[f.type]}" for f in _rating_schema(methods))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({columns})")
+    (stars_table, stars_methods), (us_table, us_methods) = RATED
     everything = [r[0] for r in con.execute("SELECT DISTINCT scheme FROM clusters ORDER BY 1").fetchall()]
     for schemes in ([everything] if compute.spark is not None else [[s] for s in everything]):
         part = t.filter(t.scheme.isin(schemes))
-        _rate_pass(compute, stars.eco_and_panorama(part, m), ["eco-classic", "panorama"], m)
+        _rate_pass(compute, stars.eco_and_panorama(part, m), stars_table, stars_methods, m)
         traded = [s for s in schemes if s in traded_schemes]
         if traded:
             scoped = part.filter(part.scheme.isin(traded))
             _rate_pass(compute, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []),
-                       ["uscmp-strong"], m)
+                       us_table, us_methods, m)
     con.execute("DROP VIEW _clusters_keyed")
 
 
@@ -845,22 +862,19 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
 RATING_GROUPS = ("scheme", "level", "year", "category")
 
 
-def _rate_pass(compute: Compute, rated: ibis.Table, methods: list[str],
+def _rate_pass(compute: Compute, rated: ibis.Table, table: str, methods: tuple[str, ...],
                m: Methodology) -> None:
     """Add each method's confidence to one rated table, per group of :data:`RATING_GROUPS`
-    on the engine (:meth:`Compute.map_groups`), and insert its rows into :data:`RATED`."""
+    on the engine (:meth:`Compute.map_groups`), and insert its rows into *table*."""
     wanted = {c for method in methods for c in (METHOD_COLUMNS[method][0], *METHOD_COLUMNS[method][1])}
     extra = ["rating_level"] if "panorama" in methods else []
     columns = ["cid", "ckey", "scheme", "category", *_NUMERIC, *sorted(wanted), *extra]
-    schema = pa.schema([("cid", pa.int64()), ("scheme", pa.string()), ("method", pa.string()),
-                        ("stars", pa.int8()), ("confidence", pa.float64()), ("rating_level", pa.string()),
-                        *((c, pa.bool_()) for c in RATING_COLUMNS)])
     out = compute.map_groups(rated.select(*columns), list(RATING_GROUPS),
-                             functools.partial(rate_groups, methods=tuple(methods), m=m), schema)
+                             functools.partial(rate_groups, methods=methods, m=m), _rating_schema(methods))
     con = compute.con
     con.register("_rated_part", out)
     try:
-        con.execute(f"INSERT INTO {RATED} BY NAME SELECT * FROM _rated_part")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rated_part")
     finally:
         con.unregister("_rated_part")
 
@@ -868,7 +882,9 @@ def _rate_pass(compute: Compute, rated: ibis.Table, methods: list[str],
 def rate_groups(frame: pd.DataFrame, methods: tuple[str, ...], m: Methodology) -> pd.DataFrame:
     """The ratings of *methods* of the clusters in *frame* (whole groups of
     :data:`RATING_GROUPS`, any number of them), with their confidence
-    (:func:`clusterobs.core.confidence.star_confidence`): one row per cluster and method.
+    (:func:`clusterobs.core.confidence.star_confidence`): one row per cluster, each method's
+    stars, confidence, rating level and criteria in its own columns
+    (:func:`clusterobs.store.reader.method_column`).
 
     A cluster without data (no employment, or no region total to compare it with) is not
     rated: NULL stars, confidence and criteria, never "0 stars, certainly".
@@ -877,23 +893,19 @@ def rate_groups(frame: pd.DataFrame, methods: tuple[str, ...], m: Methodology) -
     numeric = frame.drop(columns=["cid", "ckey", "scheme", "category", "rating_level"], errors="ignore")
     numeric = numeric.assign(group=group, key=frame["ckey"].to_numpy())
     rated = frame["employment"].notna() & frame["lq"].notna()
-    missing = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-    parts = []
+    out = pd.DataFrame({"cid": frame["cid"], "scheme": frame["scheme"]})
     for method in methods:
         stars_col, crits = METHOD_COLUMNS[method]
         conf = confidence.star_confidence(numeric.assign(stars=numeric[stars_col]), method, m,
                                           workers=os.cpu_count() or 1)
-        part = pd.DataFrame({
-            "cid": frame["cid"], "scheme": frame["scheme"], "method": method,
-            "stars": frame[stars_col].astype("Int8").where(rated),
-            "confidence": pd.Series(conf, index=frame.index).where(rated),
-            "rating_level": (frame["rating_level"].astype(object).where(rated, None) if method == "panorama"
-                             else pd.Series(None, index=frame.index, dtype=object)),
-        })
-        for c in RATING_COLUMNS:
-            part[c] = frame[c].astype("boolean").where(rated) if c in crits else missing
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+        col = functools.partial(reader.method_column, method)
+        out[col("stars")] = frame[stars_col].astype("Int8").where(rated)
+        out[col("stars_confidence")] = pd.Series(conf, index=frame.index).where(rated)
+        out[col("rating_level")] = (frame["rating_level"].astype(object).where(rated, None)
+                                    if method == "panorama" else None)
+        for c in crits:
+            out[col(c)] = frame[c].astype("boolean").where(rated)
+    return out
 
 
 def _write(con: Connection, name: str, df: pd.DataFrame, temp: bool = False) -> None:

@@ -334,18 +334,18 @@ def region_series(
         return []
     marks = ", ".join("?" for _ in categories_)
     found: list[dict[str, Any]] | None = None
+    blocks = None
     if method is not None:
+        blocks = (reader.blocks_in(index, region_code) if index is not None
+                  else reader.region_blocks(con, scheme, method, region_code))
+    if blocks is not None:  # a file with the read model's block numbers
         try:
-            blocks = (reader.blocks_in(index, region_code) if index is not None
-                      else reader.region_blocks(con, scheme, method, region_code))
-            where, key = (("block BETWEEN ? AND ?", list(blocks)) if blocks is not None else
-                          ("scheme = ? AND method = ? AND region = ?", [scheme, method, region_code]))
             name = "" if names is not None else "category_name, "
             # the whole block range, filtered and sorted here: a region's few hundred rows
             # cost less to read than DuckDB's category filter and sort (1.8 -> 1.2 ms)
             wanted = set(categories_)
             cur = con.execute(f"""SELECT category, {name}year, employment, lq, estimated, estimate_share
-                                  FROM {readmodels.VIEW} WHERE {where}""", key)
+                                  FROM {readmodels.VIEW} WHERE block BETWEEN ? AND ?""", list(blocks))
             columns = [d[0] for d in cur.description]
             found = [dict(zip(columns, row, strict=True)) for row in cur.fetchall() if row[0] in wanted]
         except duckdb.CatalogException:

@@ -97,6 +97,44 @@ CLUSTER_COLUMNS = (
 VIEW = "cluster_view"
 #: its block numbers: one row per (scheme, method, region, year) with the view's ``block``
 BLOCKS = "cluster_view_blocks"
+#: a rating's own columns in a cluster row besides its criteria: the read model holds them
+#: (and the criteria) once per method, under :func:`method_column`'s names
+RATING_FIELDS = ("stars", "stars_confidence", "rating_level")
+#: every criterion column of any method
+ALL_CRITERIA = tuple(dict.fromkeys(c for crits in CRITERIA.values() for c in crits))
+
+
+def method_column(method: str, column: str) -> str:
+    """The read model's column holding *column* of *method*'s rating (``panorama__stars``,
+    ``eco_classic__size``); *column* itself when it is not a rating's own (a cluster's
+    indicators, names and notes are the same whichever method rates it).
+
+    >>> method_column("uscmp-strong", "strong"), method_column("panorama", "lq")
+    ('uscmp_strong__strong', 'lq')
+    """
+    if column in RATING_FIELDS or column in ALL_CRITERIA:
+        return f"{method.replace('-', '_')}__{column}"
+    return column
+
+
+def method_columns(method: str) -> tuple[str, ...]:
+    """The read model's columns of *method*'s rating: :data:`RATING_FIELDS` and its criteria."""
+    return tuple(method_column(method, c) for c in (*RATING_FIELDS, *CRITERIA[method]))
+
+
+def has_read_model(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the file holds the read model in its current shape: ``cluster_view`` with one
+    row per cluster (files built before it, or with a row per cluster and method, are read
+    through the joins: slower, the same values)."""
+    row = con.execute("SELECT count(*) FILTER (WHERE column_name = 'block'), count(*) FILTER "
+                      "(WHERE column_name = 'method') FROM information_schema.columns WHERE table_name = ?",
+                      [VIEW]).fetchone()
+    return bool(row and row[0] == 1 and row[1] == 0)
+
+
+def _as(method: str, column: str) -> str:
+    found = method_column(method, column)
+    return column if found == column else f"{found} AS {column}"
 #: the columns of a cluster row before the method's criteria
 ROW_COLUMNS = (
     "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
@@ -166,27 +204,29 @@ def view_query(scheme: str, method: str, columns: tuple[str, ...], *, year: int 
                region: str | None = None, category: str | None = None, level: int | None = None,
                min_stars: int | None = None, limit: int | None = None,
                offset: int = 0, blocks: tuple[int, int] | None = None) -> tuple[str, list[object]]:
-    """(SQL, parameters) selecting *columns* of ``cluster_view``: one method's clusters,
-    filtered, newest year first. The view is sorted by (scheme, method, region, year,
-    category), so a region's rows are one block DuckDB's zone maps go straight to; with
-    *blocks* (:func:`region_blocks`) the scan starts from its integer range."""
-    where = ["scheme = ?", "method = ?"]
+    """(SQL, parameters) selecting *columns* of ``cluster_view`` as *method* rates them
+    (:func:`method_column`): one scheme's clusters, filtered, newest year first. The view is
+    sorted by (scheme, region, year, category), so a region's rows are one block DuckDB's
+    zone maps go straight to; with *blocks* (:func:`region_blocks`) the scan starts from its
+    integer range. A scheme that *method* does not rate has no rows."""
+    where = ["scheme = ?", f"scheme IN (SELECT scheme FROM {BLOCKS} WHERE method = ?)"]
     params: list[object] = [scheme, method]
     keys: tuple[tuple[str, object], ...] = (("year", year), ("region", region))
-    if blocks is not None:  # the block numbers stand for scheme, method, region (and year)
+    if blocks is not None:  # the block numbers stand for scheme, region (and year), and the method
         where, params, keys = ["block BETWEEN ? AND ?"], list(blocks), ()
     for column, value in (*keys, ("category", category), ("nuts_level", level)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
     if min_stars is not None:
-        where.append("stars >= ?")
+        where.append(f"{method_column(method, 'stars')} >= ?")
         params.append(min_stars)
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     # one block (a region's year) is stored in category order, and DuckDB keeps the storage
     # order of a scan (preserve_insertion_order): no sort needed
     order = "" if blocks is not None and blocks[0] == blocks[1] else " ORDER BY year DESC, region, category"
-    return f"SELECT {', '.join(columns)} FROM {VIEW} WHERE {' AND '.join(where)}{order}{page}", params
+    select = ", ".join(_as(method, c) for c in columns)
+    return f"SELECT {select} FROM {VIEW} WHERE {' AND '.join(where)}{order}{page}", params
 
 
 def clusters(
@@ -220,7 +260,8 @@ def clusters(
                                region=region, category=category, level=level, min_stars=min_stars,
                                limit=limit, offset=offset, blocks=blocks)
         return con.execute(sql, args).df()
-    except duckdb.CatalogException:  # a file built before the read model: the joins
+    # a file built before the read model, or before it held one row per cluster: the joins
+    except (duckdb.CatalogException, duckdb.BinderException):
         return clusters_joined(con, scheme, method, year=year, region=region, category=category,
                                level=level, min_stars=min_stars, limit=limit, offset=offset)
 

@@ -1,24 +1,28 @@
 """Read models over a results (or edition) file: what the portal's pages and API read, as plain data.
 
-A build writes table ``cluster_view`` (:func:`write_cluster_view`): one row per cluster and
-rating method with everything the cluster table shows already joined in — the region's name
-in the edition's NUTS version (no JSON subquery per request), the category's name and
-traded flag, the source flags, the estimate markers, the method's stars and criteria, the
-category's purity and the cluster's apportioned share (``docs/methodology/ratings.md#purity``).
-It is written sorted by its lookup key ``(scheme, method, region, year, category)``, and each
-(scheme, method, region, year) is numbered in that order (column ``block``, looked up in the
-small table ``cluster_view_blocks``): a region's rows are one contiguous integer range whose
-zone maps send DuckDB to a single row group (:func:`clusterobs.store.reader.region_blocks`).
+A build writes table ``cluster_view`` (:func:`write_cluster_view`): one row per cluster with
+everything the cluster table shows already joined in — the region's name in the edition's
+NUTS version (no JSON subquery per request), the category's name and traded flag, the source
+flags, the estimate markers, the category's purity and the cluster's apportioned share
+(``docs/methodology/ratings.md#purity``) — and every method's stars, confidence and criteria
+in that method's own columns (:func:`clusterobs.store.reader.method_column`). It is written
+sorted by its lookup key ``(scheme, region, year, category)``, and each (scheme, region, year)
+is numbered in that order (column ``block``, looked up per method in the small table
+``cluster_view_blocks``): a region's rows are one contiguous integer range whose zone maps
+send DuckDB to a single row group (:func:`clusterobs.store.reader.region_blocks`).
 
 The readers here take a read-only connection (or cursor) and return lists of dicts with
 Python values (``None`` for missing numbers); no DataFrame, no chart. A file built before
-the view existed is still served through the joins of :func:`clusterobs.store.reader.clusters`.
+the view existed, or while it held a row per cluster and method, is still served through the
+joins of :func:`clusterobs.store.reader.clusters`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,16 +31,24 @@ import pandas as pd
 from clusterobs.core.stars import CRITERIA
 from clusterobs.errors import StoreError
 from clusterobs.store import coverage, reader
-from clusterobs.store.engine import CatalogException, Connection, drop_relation, write_table
+from clusterobs.store.engine import (
+    BinderException,
+    CatalogException,
+    Connection,
+    drop_relation,
+    write_table,
+)
 
 VIEW = reader.VIEW
 #: the table of :func:`write_similar_regions`, and the regions it lists per region
 SIMILAR = "similar_regions"
 SIMILAR_LIMIT = 5
+#: rows of ``clusters`` joined and sorted at a time when the view is written
+SLICE_ROWS = 1_000_000
 #: the view's lookup key (its write order)
-SORT_KEY = ("scheme", "method", "region", "year", "category")
+SORT_KEY = ("scheme", "region", "year", "category")
 #: every criterion column of any method (the view holds them all; a reader selects its method's)
-ALL_CRITERIA = tuple(dict.fromkeys(c for crits in CRITERIA.values() for c in crits))
+ALL_CRITERIA = reader.ALL_CRITERIA
 ROW_COLUMNS = reader.ROW_COLUMNS
 #: columns the annotated readers add (purity and apportioned share, methodology §2b, and why
 #: an empty growth value is empty)
@@ -65,23 +77,28 @@ def estimated_sql(alias: str = "c", flags: str = "fl") -> str:
     return f"({alias}.uncertain_share > 0 OR coalesce({flags}.flags, '') LIKE '%i%')"
 
 
-def write_cluster_view(con: Connection, rated: str, version: int | None = None) -> int:
-    """Create table ``cluster_view`` from ``clusters``, the ratings in the table *rated* and
-    the reference tables, sorted by :data:`SORT_KEY`, and ``ratings`` as a view of it; rows
-    written. Call it once the build wrote ``categories`` and ``category_purity``.
+def write_cluster_view(con: Connection, rated: Sequence[tuple[str, Sequence[str]]],
+                       version: int | None = None) -> int:
+    """Create table ``cluster_view`` from ``clusters``, the ratings in the tables of *rated*
+    and the reference tables, sorted by :data:`SORT_KEY`, and ``ratings`` as a view of it;
+    rows written (one per cluster). Call it once the build wrote ``categories`` and
+    ``category_purity``.
 
-    *rated* holds one row per cluster and method: ``cid`` (the cluster's ``rowid`` in
-    ``clusters``, which is written sorted by (scheme, region, year, category)), ``scheme``,
-    ``method``, ``stars``, ``confidence``, ``rating_level`` and the criteria
-    (:data:`ALL_CRITERIA`). *version* is the NUTS version of the region names
-    (default: the one ``build_info`` records).
+    *rated* is a list of (table, methods): each table holds one row per cluster it rates,
+    ``cid`` (the cluster's ``rowid`` in ``clusters``, which is written sorted by
+    :data:`SORT_KEY`), ``scheme``, and each of its methods' columns
+    (:func:`clusterobs.store.reader.method_columns`: stars, confidence, rating level and
+    criteria). *version* is the NUTS version of the region names (default: the one
+    ``build_info`` records).
 
-    Plan (20M generated rows: the joins of every rating with its cluster on five string keys,
-    and a sort of each part by its block, took 73 s): the cluster-level columns (names,
-    flags, purity, apportioned share, growth notes, the rank of its (region, year) within
-    the scheme) are joined once per cluster; each (scheme, method) part is then that table
-    joined to its ratings on the integer ``cid`` and written in ``cid`` order, which within a
-    part is :data:`SORT_KEY`'s order.
+    One row per cluster holds every method's rating in that method's own columns, instead of
+    a row per cluster and method (20M generated rows: 9.1M rows written instead of 21.9M;
+    a row costs about 1 s per million to write on 2 cores, whatever the compression). Each
+    (scheme, region, year) is numbered in key order (``block``); ``cluster_view_blocks``
+    lists the blocks of every (scheme, method) the build rated. The cluster-level columns
+    (names, flags, purity, apportioned share, growth notes, block) are joined once; the
+    view is then written in slices of :data:`SLICE_ROWS` clusters, each joined to its
+    ratings on the integer ``cid`` and sorted by it.
     """
     version = reader.nuts_version(con) if version is None else version
     has_purity = reader.has_table(con, "category_purity")
@@ -101,14 +118,24 @@ def write_cluster_view(con: Connection, rated: str, version: int | None = None) 
         "employment", "establishments", "wages", "share_region", "share_ref", "lq",
         "wage_per_employee", "growth_1y", "growth_5y"))
     _write_growth_notes(con)
-    # each scheme's (region, year) pairs ranked in key order: a block is its part's first
-    # block number plus this rank
+    # the (scheme, region, year) triples numbered in key order
     con.execute("""CREATE OR REPLACE TEMP TABLE _region_years AS
                    SELECT scheme, region, year,
-                          (row_number() OVER (PARTITION BY scheme ORDER BY region, year))::INTEGER AS rank
+                          (row_number() OVER (ORDER BY scheme, region, year))::INTEGER AS block
                    FROM (SELECT DISTINCT scheme, region, year::INTEGER AS year FROM clusters)""")
+    con.execute(f"CREATE OR REPLACE TABLE {reader.BLOCKS} (scheme VARCHAR, method VARCHAR, region VARCHAR, "
+                "year INTEGER, block INTEGER)")
+    ratings, joins = [], []
+    for i, (table, methods) in enumerate(rated):
+        # each slice joins the ratings of its own clusters only
+        joins.append(f"LEFT JOIN (SELECT * FROM {table} WHERE cid BETWEEN $first AND $last) r{i} USING (cid)")
+        for method in methods:
+            ratings += [f"r{i}.{c}::INTEGER AS {c}" if c.endswith("__stars") else f"r{i}.{c}"
+                        for c in reader.method_columns(method)]
+            con.execute(f"INSERT INTO {reader.BLOCKS} SELECT scheme, ?, region, year, block FROM _region_years "
+                        f"WHERE scheme IN (SELECT DISTINCT scheme FROM {table}) ORDER BY block", [method])
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _cluster_rows AS
-        SELECT c.rowid AS cid, c.scheme, c.region, coalesce(g.name, c.region) AS region_name, y.rank,
+        SELECT c.rowid AS cid, c.scheme, c.region, coalesce(g.name, c.region) AS region_name, y.block,
                c.level AS nuts_level, c.year::INTEGER AS year, c.category, k.category_name,
                k.traded, {numbers},
                round(c.uncertain_share, 6) AS estimate_share, {est} AS estimated,
@@ -125,33 +152,15 @@ def write_cluster_view(con: Connection, rated: str, version: int | None = None) 
         {share_join}
         LEFT JOIN _growth_notes n ON n.scheme = c.scheme AND n.region = c.region
              AND n.level = c.level AND n.category = c.category AND n.year = c.year""")
-    # the parts in key order, each with the number of blocks before it
-    parts = con.execute(f"""
-        WITH m AS (SELECT DISTINCT scheme, method FROM {rated}),
-             n AS (SELECT scheme, count(*) AS blocks FROM _region_years GROUP BY scheme)
-        SELECT scheme, method, (coalesce(sum(blocks) OVER (ORDER BY scheme, method
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::INTEGER AS base
-        FROM m JOIN n USING (scheme) ORDER BY scheme, method""").fetchall()
-    con.execute(f"CREATE OR REPLACE TABLE {reader.BLOCKS} (scheme VARCHAR, method VARCHAR, region VARCHAR, "
-                "year INTEGER, block INTEGER)")
-    criteria = ", ".join(f"r.{c}" for c in ALL_CRITERIA)
-    # a part is its scheme's clusters joined to the method's ratings on the integer cid, in
-    # cid order (a POSITIONAL JOIN of the two in cid order runs on one thread: 30% slower here)
-    select = f"""
-        SELECT c.scheme, r.method, c.region, c.region_name, ($base + c.rank)::INTEGER AS block,
-               c.nuts_level, c.year, c.category, c.category_name, c.traded,
-               c.employment, c.establishments, c.wages, c.share_region, c.share_ref, c.lq,
-               c.wage_per_employee, c.growth_1y, c.growth_5y,
-               r.stars::INTEGER AS stars, r.confidence AS stars_confidence, r.rating_level,
-               c.estimate_share, c.estimated, c.employment_lower, c.employment_upper, c.flags,
-               {criteria}, c.purity, c.apportioned_share, c.growth_1y_note, c.growth_5y_note
-        FROM _cluster_rows c JOIN {rated} r USING (cid)
-        WHERE c.scheme = $scheme AND r.method = $method"""
-    con.execute(f"CREATE OR REPLACE TABLE {VIEW} AS {select} LIMIT 0", {"base": 0, "scheme": "", "method": ""})
-    for scheme, method, base in parts:
-        con.execute(f"INSERT INTO {reader.BLOCKS} SELECT scheme, ?, region, year, ? + rank FROM _region_years "
-                    "WHERE scheme = ? ORDER BY rank", [method, base, scheme])
-        con.execute(f"INSERT INTO {VIEW} {select} ORDER BY c.cid", {"scheme": scheme, "method": method, "base": base})
+    select = f"""SELECT c.* EXCLUDE (cid), {', '.join(ratings)}
+                 FROM (SELECT * FROM _cluster_rows WHERE cid BETWEEN $first AND $last) c {' '.join(joins)}"""
+    con.execute(f"CREATE OR REPLACE TABLE {VIEW} AS {select} LIMIT 0", {"first": 0, "last": -1})
+    # in slices of the clusters' rows, each sorted in memory (20M generated rows: a scheme of
+    # 3.7M rows joined and sorted at once ran out of DuckDB's 6 GB)
+    row = con.execute("SELECT count(*), min(rowid) FROM clusters").fetchone()
+    n, first = (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+    for lo in range(first, first + n, SLICE_ROWS):
+        con.execute(f"INSERT INTO {VIEW} {select} ORDER BY c.cid", {"first": lo, "last": lo + SLICE_ROWS - 1})
     for table in ("_growth_notes", "_apportioned", "_region_years", "_cluster_rows"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     write_ratings_view(con)
@@ -161,13 +170,31 @@ def write_cluster_view(con: Connection, rated: str, version: int | None = None) 
 
 def write_ratings_view(con: Connection) -> None:
     """``ratings`` (one row per cluster and method: stars, confidence, rating level and
-    criteria) as a view of ``cluster_view``, which holds them already (a table of its own
-    was 22M more rows to write at 20M generated rows)."""
+    criteria, the criteria of other methods NULL) as a view of ``cluster_view``, which holds
+    them already: one part per method, over the schemes it rated (``cluster_view_blocks``)."""
     drop_relation(con, "ratings")
-    con.execute(f"""CREATE VIEW ratings AS
-        SELECT scheme, method, region, nuts_level AS level, year, category, stars::TINYINT AS stars,
-               stars_confidence AS confidence, rating_level, {', '.join(ALL_CRITERIA)}
-        FROM {VIEW}""")
+    rated: dict[str, list[str]] = {}
+    for scheme, method in con.execute(f"SELECT DISTINCT scheme, method FROM {reader.BLOCKS} "
+                                      "ORDER BY ALL").fetchall():
+        rated.setdefault(method, []).append(scheme)
+    parts = []
+    for method, schemes in rated.items():
+        own = set(CRITERIA[method])
+        col = functools.partial(reader.method_column, method)
+        criteria = ", ".join(f"{col(c)} AS {c}" if c in own else f"NULL::BOOLEAN AS {c}" for c in ALL_CRITERIA)
+        listed = ", ".join("'" + s.replace("'", "''") + "'" for s in schemes)
+        parts.append(f"""
+            SELECT scheme, '{method}' AS method, region, nuts_level AS level, year, category,
+                   {col('stars')}::TINYINT AS stars, {col('stars_confidence')} AS confidence,
+                   {col('rating_level')} AS rating_level, {criteria}
+            FROM {VIEW} WHERE scheme IN ({listed})""")
+    if not parts:  # nothing rated: no rows, the same columns
+        empty = ", ".join(f"NULL::BOOLEAN AS {c}" for c in ALL_CRITERIA)
+        parts.append(f"""SELECT NULL::VARCHAR AS scheme, NULL::VARCHAR AS method, NULL::VARCHAR AS region,
+                                NULL::INTEGER AS level, NULL::INTEGER AS year, NULL::VARCHAR AS category,
+                                NULL::TINYINT AS stars, NULL::DOUBLE AS confidence,
+                                NULL::VARCHAR AS rating_level, {empty} WHERE false""")
+    con.execute("CREATE VIEW ratings AS " + " UNION ALL ".join(parts))
 
 
 def _write_growth_notes(con: Connection) -> None:
@@ -273,15 +300,6 @@ def similar(con: Connection, scheme: str, year: int, level: int) -> dict[str, li
     return out
 
 
-def has_view(con: Connection) -> bool:
-    """True when the file holds the read model's table (files built before it do not)."""
-    try:
-        con.execute(f"SELECT 1 FROM {VIEW} LIMIT 0").fetchall()
-    except CatalogException:
-        return False
-    return True
-
-
 def _plain(value: Any) -> Any:
     """NaN as None (a missing number), everything else as it is."""
     return None if isinstance(value, float) and math.isnan(value) else value
@@ -316,7 +334,7 @@ def clusters(con: Connection, scheme: str, method: str, *, year: int | None = No
                                         category=category, level=level, min_stars=min_stars,
                                         limit=limit, offset=offset, blocks=blocks)
         found = con.execute(sql, params).fetchall()
-    except CatalogException:
+    except (CatalogException, BinderException):  # no read model, or one row per cluster and method
         return clusters_joined(con, scheme, method, filters, min_stars, limit, offset, annotated)
     return [dict(zip(columns, row, strict=True)) for row in found]  # the view holds no NaN
 
@@ -377,13 +395,16 @@ def apportioned(con: Connection, scheme: str, *, year: int | None = None, level:
 def map_values(con: Connection, scheme: str, category: str, column: str, method: str,
                year: int, level: int) -> list[dict[str, Any]] | None:
     """``region, name, value, employment, lq, stars`` per region of *level* (a choropleth's
-    data), from ``cluster_view``; None on a file without it. *column* is a column of the view."""
+    data), from ``cluster_view`` as *method* rates it; None on a file without it. *column* is
+    a column of a cluster row (:func:`reader.method_column`)."""
     try:
         cur = con.execute(
-            f"""SELECT region, region_name AS name, {column} AS value, employment, lq, stars
-                FROM {VIEW} WHERE scheme = ? AND method = ? AND category = ? AND year = ?
-                  AND nuts_level = ? ORDER BY region""", [scheme, method, category, year, level])
-    except CatalogException:
+            f"""SELECT region, region_name AS name, {reader.method_column(method, column)} AS value,
+                       employment, lq, {reader.method_column(method, 'stars')} AS stars
+                FROM {VIEW} WHERE scheme = ? AND category = ? AND year = ? AND nuts_level = ?
+                  AND scheme IN (SELECT scheme FROM {reader.BLOCKS} WHERE method = ?)
+                ORDER BY region""", [scheme, category, year, level, method])
+    except (CatalogException, BinderException):
         return None
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
