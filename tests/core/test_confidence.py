@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clusterobs.core.confidence import _by_group_descending, star_confidence, uniform
+from clusterobs.core.confidence import star_confidence, uniform
 from clusterobs.core.methodology import Methodology
+from clusterobs.core.star_arrays import by_group_descending as _by_group_descending
 
 
 def frame() -> pd.DataFrame:

@@ -27,72 +27,18 @@ rates it, gets the confidence it gets among all groups.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from clusterobs.core.methodology import Methodology
+from clusterobs.core.star_arrays import Sorted as _Sorted
+from clusterobs.core.star_arrays import column
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 GROUP = ["level", "year", "category"]
-
-
-@dataclass(frozen=True)
-class _Sorted:
-    """Per-group sorted values (descending, NaN excluded) for fast k-th largest lookups."""
-
-    values: FloatArray
-    start: IntArray
-    count: IntArray
-
-    @classmethod
-    def build(cls, group: IntArray, v: FloatArray, n_groups: int, positive: bool) -> _Sorted:
-        keep = ~np.isnan(v) & ((v > 0) if positive else True)
-        vals = v[keep][_by_group_descending(group[keep], v[keep])]
-        count = np.bincount(group[keep], minlength=n_groups).astype(np.int64)
-        start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
-        return cls(vals, start, count)
-
-    def kth_cut(self, share: float) -> FloatArray:
-        """Per group: the k-th largest value, k = ceil(share·n) (inf for empty groups)."""
-        k = np.ceil(self.count * share).astype(np.int64)
-        ok = (k >= 1) & (self.count > 0) & (k <= self.count)
-        if not len(self.values):
-            return np.full(len(self.count), np.inf)
-        idx = np.clip(self.start + np.maximum(k, 1) - 1, 0, len(self.values) - 1)
-        return np.where(ok, self.values[idx], np.inf)
-
-    def linear_quantile(self, p: float) -> FloatArray:
-        """Per group: numpy 'linear' quantile p (values are sorted descending here)."""
-        n = self.count
-        if not len(self.values):
-            return np.full(len(n), np.nan)
-        h = (n - 1) * p
-        lo = np.floor(h).astype(np.int64)
-        frac = h - lo
-        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-        last = len(self.values) - 1
-        # ascending position i is descending position n-1-i
-        va = self.values[np.clip(self.start + n - 1 - lo, 0, last)]
-        vb = self.values[np.clip(self.start + n - 1 - hi, 0, last)]
-        return np.where(n > 0, va + frac * (vb - va), np.nan)
-
-
-def _by_group_descending(group: IntArray, v: FloatArray) -> IntArray:
-    """The order of ``np.lexsort((-v, group))`` (by group, then by value descending; equal
-    values in any order): a sort of the values, then stable radix sorts by the group's 16-bit
-    halves (3x faster than lexsort on 2.3M rows)."""
-    order = np.argsort(-v)
-    g = group[order]
-    low = np.argsort((g & 0xFFFF).astype(np.uint16), kind="stable")
-    order, g = order[low], g[low]
-    if len(g) and int(g.max()) > 0xFFFF:
-        order = order[np.argsort((g >> 16).astype(np.uint32), kind="stable")]
-    return np.asarray(order, dtype=np.int64)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -158,8 +104,7 @@ def _certain(low: FloatArray, high: FloatArray, cut_low: FloatArray, cut_high: F
     return np.asarray(always | never)
 
 
-def _col(df: pd.DataFrame, name: str) -> FloatArray:
-    return df[name].to_numpy(dtype=np.float64, na_value=np.nan)
+_col = column
 
 
 def star_confidence(df: pd.DataFrame, method: str, m: Methodology, workers: int = 1) -> FloatArray:

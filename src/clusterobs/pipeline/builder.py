@@ -31,12 +31,22 @@ from typing import Literal
 
 import ibis
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from clusterobs import __version__, config
-from clusterobs.core import confidence, estimation, imputation, indicators, industries, nuts, stars
+from clusterobs.core import (
+    confidence,
+    estimation,
+    imputation,
+    indicators,
+    industries,
+    nuts,
+    star_arrays,
+    stars,
+)
 from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate
 from clusterobs.errors import ConfigError, StoreError
@@ -542,12 +552,16 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
             FROM (SELECT dataset AS source, * FROM {INPUTS})
             WHERE measure IN ('employment', 'establishments', 'wages')
               AND year <= {int(max_year or 9999)} AND value IS NOT NULL {exclude})
-        SELECT region, industry, year, {pick},
-               bool_or(flag <> '' AND regexp_matches(flag, '[{letters}]')) AS uncertain,
-               array_to_string(list_sort(list_distinct(flatten(list(string_split(flag, ''))
-                   FILTER (WHERE measure = 'employment' AND flag <> '')))), '') AS flags
-        FROM obs GROUP BY region, industry, year
-        HAVING count(v) > 0""")
+        SELECT region, industry, year, employment, establishments, wages, coalesce(uncertain, false) AS uncertain,
+               CASE WHEN flags IS NOT NULL THEN array_to_string(list_sort(list_distinct(string_split(flags, ''))), '')
+               END AS flags
+        FROM (
+            -- the flag work on flagged values only (5M generated rows: 3.2 -> 2.7 s)
+            SELECT region, industry, year, {pick},
+                   bool_or(regexp_matches(flag, '[{letters}]')) FILTER (WHERE flag <> '') AS uncertain,
+                   string_agg(flag, '') FILTER (WHERE measure = 'employment' AND flag <> '') AS flags
+            FROM obs GROUP BY region, industry, year
+            HAVING count(v) > 0)""")
     parents = industry_parents(con, ds)
     if parents and ds.derive_levels:
         depth = {c: _depth(c, parents) for c in parents}
@@ -800,8 +814,10 @@ METHOD_COLUMNS = {
     for method, stars_col in (("eco-classic", "eco_stars"), ("panorama", "panorama_stars"),
                               ("uscmp-strong", "stars"))
 }
-_NUMERIC = ["level", "year", "employment", "establishments", "lq", "share_region",
-            "wage_per_employee", "uncertain_share", "traded", "employment_lower", "employment_upper"]
+#: the columns of a cluster a rating pass reads (the criteria's values, the confidence's noise)
+RATING_INPUTS = ["level", "year", "employment", "establishments", "lq", "share_region",
+                 "wage_per_employee", "relative_wage", "growth_5y", "uncertain_share", "traded",
+                 "employment_lower", "employment_upper"]
 
 
 #: the rating passes: the methods rated together (ECO and Panorama share the criteria's
@@ -843,18 +859,19 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
     sql_type = {pa.int64(): "BIGINT", pa.int8(): "TINYINT", pa.float64(): "DOUBLE", pa.string(): "VARCHAR",
                 pa.bool_(): "BOOLEAN"}
     for table, methods in RATED:
-        columns = ", ".join(f"{f.name} {sql_type[f.type]}" for f in _rating_schema(methods))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({columns})")
+        declared = ", ".join(f"{f.name} {sql_type[f.type]}" for f in _rating_schema(methods))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({declared})")
     (stars_table, stars_methods), (us_table, us_methods) = RATED
     everything = [r[0] for r in con.execute("SELECT DISTINCT scheme FROM clusters ORDER BY 1").fetchall()]
+    columns = ["cid", "ckey", "scheme", "category", *RATING_INPUTS]
     for schemes in ([everything] if compute.spark is not None else [[s] for s in everything]):
         part = t.filter(t.scheme.isin(schemes))
-        _rate_pass(compute, stars.eco_and_panorama(part, m), stars_table, stars_methods, m)
+        _rate_pass(compute, part.select(*columns), stars_table, stars_methods, m)
         traded = [s for s in schemes if s in traded_schemes]
         if traded:
+            # the US rule's LQ is the one on the traded base (methodology §4c)
             scoped = part.filter(part.scheme.isin(traded))
-            _rate_pass(compute, stars.uscmp_strong(scoped.mutate(lq=scoped.lq_traded), m, []),
-                       us_table, us_methods, m)
+            _rate_pass(compute, scoped.mutate(lq=scoped.lq_traded).select(*columns), us_table, us_methods, m)
     con.execute("DROP VIEW _clusters_keyed")
 
 
@@ -862,14 +879,12 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
 RATING_GROUPS = ("scheme", "level", "year", "category")
 
 
-def _rate_pass(compute: Compute, rated: ibis.Table, table: str, methods: tuple[str, ...],
+def _rate_pass(compute: Compute, clusters: ibis.Table, table: str, methods: tuple[str, ...],
                m: Methodology) -> None:
-    """Add each method's confidence to one rated table, per group of :data:`RATING_GROUPS`
-    on the engine (:meth:`Compute.map_groups`), and insert its rows into *table*."""
-    wanted = {c for method in methods for c in (METHOD_COLUMNS[method][0], *METHOD_COLUMNS[method][1])}
-    extra = ["rating_level"] if "panorama" in methods else []
-    columns = ["cid", "ckey", "scheme", "category", *_NUMERIC, *sorted(wanted), *extra]
-    out = compute.map_groups(rated.select(*columns), list(RATING_GROUPS),
+    """Rate *clusters* (columns ``cid, ckey, scheme, category`` and :data:`RATING_INPUTS`) by
+    *methods* with their confidence, per group of :data:`RATING_GROUPS` on the engine
+    (:meth:`Compute.map_groups`), and insert the rows into *table*."""
+    out = compute.map_groups(clusters, list(RATING_GROUPS),
                              functools.partial(rate_groups, methods=methods, m=m), _rating_schema(methods))
     con = compute.con
     con.register("_rated_part", out)
@@ -881,17 +896,22 @@ def _rate_pass(compute: Compute, rated: ibis.Table, table: str, methods: tuple[s
 
 def rate_groups(frame: pd.DataFrame, methods: tuple[str, ...], m: Methodology) -> pd.DataFrame:
     """The ratings of *methods* of the clusters in *frame* (whole groups of
-    :data:`RATING_GROUPS`, any number of them), with their confidence
-    (:func:`clusterobs.core.confidence.star_confidence`): one row per cluster, each method's
-    stars, confidence, rating level and criteria in its own columns
+    :data:`RATING_GROUPS`, any number of them): their criteria and stars
+    (:mod:`clusterobs.core.star_arrays`: ECO and Panorama together, or the US rule) and
+    their confidence (:func:`clusterobs.core.confidence.star_confidence`). One row per
+    cluster, each method's stars, confidence, rating level and criteria in its own columns
     (:func:`clusterobs.store.reader.method_column`).
 
     A cluster without data (no employment, or no region total to compare it with) is not
     rated: NULL stars, confidence and criteria, never "0 stars, certainly".
     """
-    group = frame.groupby(list(RATING_GROUPS), sort=False).ngroup().to_numpy()
-    numeric = frame.drop(columns=["cid", "ckey", "scheme", "category", "rating_level"], errors="ignore")
-    numeric = numeric.assign(group=group, key=frame["ckey"].to_numpy())
+    group: npt.NDArray[np.int64] = np.asarray(
+        frame.groupby(list(RATING_GROUPS), sort=False, observed=True).ngroup(), dtype=np.int64)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    rules = star_arrays.uscmp_strong if "uscmp-strong" in methods else star_arrays.eco_and_panorama
+    rated_by = rules(frame, group, n_groups, m)
+    numeric = frame[RATING_INPUTS].assign(group=group, key=frame["ckey"].to_numpy())
+    numeric = pd.concat([numeric, rated_by.drop(columns=["rating_level"], errors="ignore")], axis=1)
     rated = frame["employment"].notna() & frame["lq"].notna()
     out = pd.DataFrame({"cid": frame["cid"], "scheme": frame["scheme"]})
     for method in methods:
@@ -899,12 +919,12 @@ def rate_groups(frame: pd.DataFrame, methods: tuple[str, ...], m: Methodology) -
         conf = confidence.star_confidence(numeric.assign(stars=numeric[stars_col]), method, m,
                                           workers=os.cpu_count() or 1)
         col = functools.partial(reader.method_column, method)
-        out[col("stars")] = frame[stars_col].astype("Int8").where(rated)
+        out[col("stars")] = rated_by[stars_col].astype("Int8").where(rated)
         out[col("stars_confidence")] = pd.Series(conf, index=frame.index).where(rated)
-        out[col("rating_level")] = (frame["rating_level"].astype(object).where(rated, None)
+        out[col("rating_level")] = (rated_by["rating_level"].where(rated, None)
                                     if method == "panorama" else None)
         for c in crits:
-            out[col(c)] = frame[c].astype("boolean").where(rated)
+            out[col(c)] = rated_by[c].astype("boolean").where(rated)
     return out
 
 

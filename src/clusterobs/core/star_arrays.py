@@ -1,0 +1,162 @@
+"""The rating rules of :mod:`clusterobs.core.stars` (methodology §4) on numpy arrays, per group.
+
+The build rates clusters in pandas (per whole groups of (scheme, level, year, category),
+on whichever engine, :func:`clusterobs.pipeline.builder.rate_groups`), where it also draws
+their confidence; there the criteria come from one sort of each criterion's values per
+group instead of an ordered SQL window each (5M generated rows: 2.1 s of windows for 0.9M
+clusters, against 0.1 s to read the columns). The rules are those of ``stars``, which
+stays the reference; ``tests/core/test_star_arrays.py`` checks both give the same ratings
+on the real European data.
+
+- top share (§4a): within the group's population (values present; with
+  ``population="positive"`` only values > 0), k = ceil(share·n); a cluster qualifies when
+  its value >= the k-th largest and > 0 (ties included);
+- US rule (§4c): numpy's "linear" quantiles of the group's clusters with E > 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from clusterobs.core.methodology import Methodology
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Sorted:
+    """Per-group sorted values (descending, NaN excluded) for fast k-th largest lookups."""
+
+    values: FloatArray
+    start: IntArray
+    count: IntArray
+
+    @classmethod
+    def build(cls, group: IntArray, v: FloatArray, n_groups: int, positive: bool) -> Sorted:
+        keep = ~np.isnan(v) & ((v > 0) if positive else True)
+        vals = v[keep][by_group_descending(group[keep], v[keep])]
+        count = np.bincount(group[keep], minlength=n_groups).astype(np.int64)
+        start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+        return cls(vals, start, count)
+
+    def kth_cut(self, share: float) -> FloatArray:
+        """Per group: the k-th largest value, k = ceil(share·n) (inf for empty groups)."""
+        k = np.ceil(self.count * share).astype(np.int64)
+        ok = (k >= 1) & (self.count > 0) & (k <= self.count)
+        if not len(self.values):
+            return np.full(len(self.count), np.inf)
+        idx = np.clip(self.start + np.maximum(k, 1) - 1, 0, len(self.values) - 1)
+        return np.where(ok, self.values[idx], np.inf)
+
+    def linear_quantile(self, p: float) -> FloatArray:
+        """Per group: numpy 'linear' quantile p (values are sorted descending here)."""
+        n = self.count
+        if not len(self.values):
+            return np.full(len(n), np.nan)
+        h = (n - 1) * p
+        lo = np.floor(h).astype(np.int64)
+        frac = h - lo
+        hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+        last = len(self.values) - 1
+        # ascending position i is descending position n-1-i
+        va = self.values[np.clip(self.start + n - 1 - lo, 0, last)]
+        vb = self.values[np.clip(self.start + n - 1 - hi, 0, last)]
+        return np.where(n > 0, va + frac * (vb - va), np.nan)
+
+
+def by_group_descending(group: IntArray, v: FloatArray) -> IntArray:
+    """The order of ``np.lexsort((-v, group))`` (by group, then by value descending; equal
+    values in any order): a sort of the values, then stable radix sorts by the group's 16-bit
+    halves (3x faster than lexsort on 2.3M rows)."""
+    order = np.argsort(-v)
+    g = group[order]
+    low = np.argsort((g & 0xFFFF).astype(np.uint16), kind="stable")
+    order, g = order[low], g[low]
+    if len(g) and int(g.max()) > 0xFFFF:
+        order = order[np.argsort((g >> 16).astype(np.uint32), kind="stable")]
+    return np.asarray(order, dtype=np.int64)
+
+
+def column(df: pd.DataFrame, name: str) -> FloatArray:
+    """Column *name* as floats, missing values as NaN."""
+    return df[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def top_share(group: IntArray, n_groups: int, v: FloatArray, share: float, *,
+              positive_only: bool = False) -> BoolArray:
+    """:func:`clusterobs.core.stars.top_share` on arrays: *v* >= the k-th largest value of
+    its group's population (k = ceil(share·n)) and > 0.
+
+    >>> top_share(np.zeros(11, dtype=np.int64), 1, np.arange(1.0, 12.0), 0.10).nonzero()[0].tolist()
+    [9, 10]
+    """
+    cut = Sorted.build(group, v, n_groups, positive_only).kth_cut(share)[group]
+    with np.errstate(invalid="ignore"):
+        return np.asarray((v >= cut) & (v > 0))
+
+
+def eco_and_panorama(df: pd.DataFrame, group: IntArray, n_groups: int, m: Methodology) -> pd.DataFrame:
+    """:func:`clusterobs.core.stars.eco_and_panorama` on a frame of whole groups (*group*:
+    each row's group id): the criteria, ``eco_stars``, ``panorama_stars`` and ``rating_level``."""
+    positive = m.population == "positive"
+    lq = column(df, "lq")
+    out = pd.DataFrame(index=df.index)
+    out["size"] = top_share(group, n_groups, column(df, "employment"), m.size_share, positive_only=positive)
+    out["focus"] = top_share(group, n_groups, column(df, "share_region"), m.focus_share, positive_only=positive)
+    out["productivity"] = top_share(group, n_groups, column(df, "wage_per_employee"), m.productivity_share,
+                                    positive_only=positive)
+    out["dynamism"] = (top_share(group, n_groups, column(df, "growth_5y"), m.dynamism_share)
+                       if m.panorama_dynamism else np.zeros(len(df), dtype=bool))
+    with np.errstate(invalid="ignore"):
+        out["specialisation"] = lq >= m.specialisation_lq
+    flags = {c: out[c].to_numpy(dtype=np.int8) for c in ("size", "specialisation", "focus", "productivity", "dynamism")}
+    out["eco_stars"] = (flags["size"] + flags["specialisation"] + flags["focus"]).astype(np.int8)
+    stars = (flags["size"] + flags["specialisation"] + flags["productivity"] + flags["dynamism"]).astype(np.int8)
+    out["panorama_stars"] = stars
+    out["rating_level"] = _level(out, stars, column(df, "relative_wage") if "relative_wage" in df else None, m)
+    return out
+
+
+def _level(c: pd.DataFrame, stars: npt.NDArray[np.int8], relative_wage: FloatArray | None,
+           m: Methodology) -> npt.NDArray[np.object_]:
+    """The Panorama level by hypothesis H1, H2 (default) or H3 of §4b (None: no level)."""
+    size, spec, prod = (c[k].to_numpy(dtype=bool) for k in ("size", "specialisation", "productivity"))
+    if m.panorama_levels == "H1":
+        choices = [stars >= 3, stars == 2, stars == 1]
+    elif m.panorama_levels == "H2":
+        extra = size.astype(np.int8) + prod.astype(np.int8)
+        choices = [spec & (extra == 2), spec & (extra == 1), spec]
+    else:
+        core = spec & size
+        with np.errstate(invalid="ignore"):
+            medium = (relative_wage >= 1) if relative_wage is not None else np.zeros(len(c), dtype=bool)
+        choices = [core & prod, core & medium, core]
+    levels = np.full(len(c), None, dtype=object)
+    for chosen, name in reversed(list(zip(choices, ("high", "medium", "basic"), strict=True))):
+        levels[chosen] = name  # the first case that holds wins
+    return levels
+
+
+def uscmp_strong(df: pd.DataFrame, group: IntArray, n_groups: int, m: Methodology) -> pd.DataFrame:
+    """:func:`clusterobs.core.stars.uscmp_strong` on a frame of whole groups, ``traded`` a
+    column: ``strong``, ``strong10``, ``significant``, ``qualifying`` and ``stars``."""
+    q_strong, q_strong10, q_sig, q_qual, q_floor = m.uscmp_quantiles
+    e, n, lq = column(df, "employment"), column(df, "establishments"), column(df, "lq")
+    with np.errstate(invalid="ignore"):
+        pos = e > 0
+        s_lq, s_e, s_n = (Sorted.build(group, np.where(pos, v, np.nan), n_groups, False) for v in (lq, e, n))
+        floor = (e > s_e.linear_quantile(q_floor)[group]) & (n > s_n.linear_quantile(q_floor)[group])
+        ok = floor & df["traded"].fillna(False).to_numpy(dtype=bool)
+        out = pd.DataFrame(index=df.index)
+        out["strong"] = ok & (lq >= s_lq.linear_quantile(q_strong)[group]) & (lq >= 1)
+        out["strong10"] = ok & (lq >= s_lq.linear_quantile(q_strong10)[group]) & (lq >= 1)
+        out["significant"] = ok & (lq > s_lq.linear_quantile(q_sig)[group])
+        out["qualifying"] = ok & (lq > s_lq.linear_quantile(q_qual)[group])
+    out["stars"] = out["strong"].to_numpy(dtype=np.int8)
+    return out
