@@ -32,8 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from clusterobs.core.methodology import Methodology
-from clusterobs.core.star_arrays import Sorted as _Sorted
-from clusterobs.core.star_arrays import column
+from clusterobs.core.star_arrays import SortCache, column, sorted_values
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -49,8 +48,9 @@ def uniform(key: npt.NDArray[np.uint64], draw: int, seed: int) -> FloatArray:
     """Per key: a uniform number in [0, 1) for *draw* under *seed*, a function of the three
     alone (SplitMix64's finaliser over ``key + golden * (seed * 2^32 + draw + 1)``).
 
-    >>> uniform(np.array([1, 2], dtype=np.uint64), 0, 7).round(6).tolist() == \
-    ...     uniform(np.array([5, 1, 2], dtype=np.uint64), 0, 7)[1:].round(6).tolist()
+    >>> a = uniform(np.array([1, 2], dtype=np.uint64), 0, 7)
+    >>> b = uniform(np.array([5, 1, 2], dtype=np.uint64), 0, 7)
+    >>> a.round(6).tolist() == b[1:].round(6).tolist()
     True
     """
     with np.errstate(over="ignore"):
@@ -107,7 +107,8 @@ def _certain(low: FloatArray, high: FloatArray, cut_low: FloatArray, cut_high: F
 _col = column
 
 
-def star_confidence(df: pd.DataFrame, method: str, m: Methodology, workers: int = 1) -> FloatArray:
+def star_confidence(df: pd.DataFrame, method: str, m: Methodology, workers: int = 1,
+                    cache: SortCache | None = None) -> FloatArray:
     """Confidence of ``stars`` (eco-classic, panorama) or ``strong`` (uscmp-strong) per row.
 
     *df* holds the rated clusters of one scheme: ``employment, establishments, lq,
@@ -119,23 +120,25 @@ def star_confidence(df: pd.DataFrame, method: str, m: Methodology, workers: int 
 
     Rows whose every criterion lies beyond the reach of all perturbations are not drawn:
     their confidence is exactly 1. With *workers* > 1 the groups are shared out over that
-    many threads (numpy releases the GIL in the draws): the same numbers, sooner.
+    many threads (numpy releases the GIL in the draws): the same numbers, sooner. *cache*
+    holds the per-group sorts of the criteria's values already made for *df*'s ``group`` ids
+    (:func:`clusterobs.core.star_arrays.eco_and_panorama` fills it); they are not sorted again.
     """
     if len(df) == 0:
         return np.zeros(0)
     group, n_groups = _groups(df)
     if workers > 1 and n_groups > 1:
-        return _in_threads(df.assign(group=group), method, m, workers, group)
+        return _in_threads(df.assign(group=group), method, m, workers, group, cache)
     rng = np.random.default_rng(m.seed)
     jitter = rng.uniform(-m.confidence_share_jitter, m.confidence_share_jitter,
                          size=m.confidence_draws)
     if method == "uscmp-strong":
-        return _uscmp(df, m, group, n_groups, jitter, rng)
-    return _stars(df, method, m, group, n_groups, jitter, rng)
+        return _uscmp(df, m, group, n_groups, jitter, rng, cache)
+    return _stars(df, method, m, group, n_groups, jitter, rng, cache)
 
 
 def _in_threads(df: pd.DataFrame, method: str, m: Methodology, workers: int,
-                group: IntArray) -> FloatArray:
+                group: IntArray, cache: SortCache | None) -> FloatArray:
     """:func:`star_confidence` of each share of the groups (group id modulo *workers*) in a
     thread of its own, put back in row order."""
     from concurrent.futures import ThreadPoolExecutor
@@ -144,7 +147,7 @@ def _in_threads(df: pd.DataFrame, method: str, m: Methodology, workers: int,
     rows = [np.flatnonzero(share == w) for w in range(workers)]
     out = np.ones(len(df))
     def part(idx: IntArray) -> FloatArray:
-        return star_confidence(pd.DataFrame(df.iloc[idx]), method, m)
+        return star_confidence(pd.DataFrame(df.iloc[idx]), method, m, cache=cache)
 
     with ThreadPoolExecutor(workers) as pool:
         for idx, conf in zip(rows, pool.map(part, rows), strict=True):
@@ -153,14 +156,16 @@ def _in_threads(df: pd.DataFrame, method: str, m: Methodology, workers: int,
 
 
 def _stars(df: pd.DataFrame, method: str, m: Methodology, group: IntArray, n_groups: int,
-           jitter: FloatArray, rng: np.random.Generator) -> FloatArray:
+           jitter: FloatArray, rng: np.random.Generator, cache: SortCache | None) -> FloatArray:
     positive, j = m.population == "positive", m.confidence_share_jitter
     a = _half_width(df, m)
     e, lq = _col(df, "employment"), _col(df, "lq")
     wage = method != "eco-classic"
     v3 = _col(df, "wage_per_employee" if wage else "share_region")
     share3 = m.productivity_share if wage else m.focus_share
-    size, third = (_Sorted.build(group, v, n_groups, positive) for v in (e, v3))
+    v3_name = "wage_per_employee" if wage else "share_region"
+    size, third = (sorted_values(cache, name, group, v, n_groups, positive)
+                   for name, v in (("employment", e), (v3_name, v3)))
     lo3, hi3 = (v3 / (1 + a), v3 / (1 - a)) if wage else (v3 * (1 - a), v3 * (1 + a))
     lo_lq, hi_lq = m.confidence_lq_range
     decided = (
@@ -190,13 +195,14 @@ def _stars(df: pd.DataFrame, method: str, m: Methodology, group: IntArray, n_gro
 
 
 def _uscmp(df: pd.DataFrame, m: Methodology, group: IntArray, n_groups: int,
-           jitter: FloatArray, rng: np.random.Generator) -> FloatArray:
+           jitter: FloatArray, rng: np.random.Generator, cache: SortCache | None) -> FloatArray:
     q_strong, _, _, _, q_floor = m.uscmp_quantiles
     e, n, lq = _col(df, "employment"), _col(df, "establishments"), _col(df, "lq")
     a = _half_width(df, m)
     pos = e > 0
-    s_lq, s_e, s_n = (_Sorted.build(group, np.where(pos, v, np.nan), n_groups, False)
-                      for v in (lq, e, n))
+    s_lq, s_e, s_n = (sorted_values(cache, f"{name} where employment > 0", group, np.where(pos, v, np.nan),
+                                    n_groups, False) for name, v in (("lq", lq), ("employment", e),
+                                                                     ("establishments", n)))
     traded = (df["traded"].to_numpy(dtype=bool) if "traded" in df
               else df["category"].isin(df.attrs.get("traded", [])).to_numpy())
     j = m.confidence_share_jitter

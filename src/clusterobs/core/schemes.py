@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from clusterobs.core.tables import keys
@@ -125,6 +126,22 @@ def _as_bool(value: object) -> bool | None:
     return {"true": True, "false": False}.get(text)
 
 
+def minor_weights(mapping: pd.DataFrame) -> pd.Series:
+    """Per row of *mapping* (``industry, category, weight``, optionally ``scheme``): whether
+    the category takes a minor part of the industry code, one whose main part belongs
+    elsewhere (methodology §2b): a weight below the code's largest weight, or below what the
+    code leaves to no category. A cluster's employment from such parts is apportioned.
+
+    >>> m = pd.DataFrame({"industry": ["C24", "C24", "C29"], "category": ["metal", "auto", "auto"],
+    ...                   "weight": [0.8, 0.2, 1.0]})
+    >>> minor_weights(m).tolist()
+    [False, True, False]
+    """
+    by = [c for c in ("scheme", "industry") if c in mapping.columns]
+    weights = mapping.groupby(by)["weight"]
+    return mapping["weight"] < np.maximum(weights.transform("max"), 1 - weights.transform("sum"))
+
+
 def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
     """Aggregate region x industry x year measures to region x category x year (§3).
 
@@ -135,7 +152,8 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
         uncertain`` (``uncertain``: the value is estimated, imputed or NUTS-converted).
     mapping:
         A scheme's ``industry, category, weight``; optionally ``scheme`` (several schemes
-        stacked, aggregated in one pass) and ``traded`` (carried to the output).
+        stacked, aggregated in one pass), ``traded`` (carried to the output) and ``minor``
+        (:func:`minor_weights`).
 
     Returns
     -------
@@ -143,7 +161,8 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
         ``region, level, year, category, employment, establishments, wages``, the employment
         range ``employment_lower, employment_upper`` when the input has it, ``uncertain_share`` (share of the cluster's employment from uncertain cells) and
         ``coverage`` (sum of the weights of its industries that have an employment value;
-        growth is only computed between years of equal coverage).
+        growth is only computed between years of equal coverage); with ``minor`` in the
+        mapping, ``apportioned_share`` (share of the employment from minor parts of codes).
         A measure is NULL when none of the cluster's industries has a value.
     """
     t = region_industry.inner_join(mapping, "industry")
@@ -156,9 +175,15 @@ def aggregate(region_industry: ir.Table, mapping: ir.Table) -> ir.Table:
         by.append("traded")
     # which of the cluster's industries have a value: growth compares like with like only
     coverage = t.employment.notnull().ifelse(t.weight, 0).sum()
-    out = t.group_by(by).aggregate(**sums, uncertain_employment=uncertain, coverage=coverage)
+    minor = ({"minor_employment": t.minor.ifelse(t.employment * t.weight, 0).sum()}
+             if "minor" in mapping.columns else {})
+    out = t.group_by(by).aggregate(**sums, uncertain_employment=uncertain, coverage=coverage, **minor)
     share = ibis.ifelse(out.employment > 0, out.uncertain_employment / out.employment, 0.0)
-    return out.mutate(uncertain_share=share).drop("uncertain_employment")
+    out = out.mutate(uncertain_share=share).drop("uncertain_employment")
+    if minor:
+        out = out.mutate(apportioned_share=ibis.ifelse(out.employment > 0, out.minor_employment / out.employment,
+                                                       ibis.null())).drop("minor_employment")
+    return out
 
 
 def category_purity(mapping: pd.DataFrame, employment: pd.Series) -> pd.DataFrame:

@@ -16,6 +16,7 @@ on the real European data.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,36 @@ class Sorted:
         return np.where(n > 0, va + frac * (vb - va), np.nan)
 
 
+#: per-group sorted values already built, by (column, population), for one frame's group
+#: ids: a rating's criteria and its confidence sort the same values
+SortCache = dict[tuple[str, str], Sorted]
+
+
+def sorted_values(cache: SortCache | None, column_name: str, group: IntArray, v: FloatArray, n_groups: int,
+                  positive: bool) -> Sorted:
+    """:meth:`Sorted.build` of *v* (the values of *column_name*, its population all values
+    present, or those > 0 when *positive*), from *cache* when it holds them."""
+    key = (column_name, "positive" if positive else "present")
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = Sorted.build(group, v, n_groups, positive)
+        if cache is not None:
+            cache[key] = found
+    return found
+
+
+def sort_all(cache: SortCache, group: IntArray, n_groups: int,
+             wanted: list[tuple[str, FloatArray, bool]], workers: int) -> None:
+    """Fill *cache* with the sorts of *wanted* ((column, values, positive)), in *workers*
+    threads (numpy's sorts release the GIL)."""
+    if workers <= 1 or len(wanted) <= 1:
+        for name, v, positive in wanted:
+            sorted_values(cache, name, group, v, n_groups, positive)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda w: sorted_values(cache, w[0], group, w[1], n_groups, w[2]), wanted))
+
+
 def by_group_descending(group: IntArray, v: FloatArray) -> IntArray:
     """The order of ``np.lexsort((-v, group))`` (by group, then by value descending; equal
     values in any order): a sort of the values, then stable radix sorts by the group's 16-bit
@@ -89,30 +120,38 @@ def column(df: pd.DataFrame, name: str) -> FloatArray:
 
 
 def top_share(group: IntArray, n_groups: int, v: FloatArray, share: float, *,
-              positive_only: bool = False) -> BoolArray:
+              positive_only: bool = False, cache: SortCache | None = None, name: str = "") -> BoolArray:
     """:func:`clusterobs.core.stars.top_share` on arrays: *v* >= the k-th largest value of
     its group's population (k = ceil(share·n)) and > 0.
 
     >>> top_share(np.zeros(11, dtype=np.int64), 1, np.arange(1.0, 12.0), 0.10).nonzero()[0].tolist()
     [9, 10]
     """
-    cut = Sorted.build(group, v, n_groups, positive_only).kth_cut(share)[group]
+    cut = sorted_values(cache if name else None, name, group, v, n_groups, positive_only).kth_cut(share)[group]
     with np.errstate(invalid="ignore"):
         return np.asarray((v >= cut) & (v > 0))
 
 
-def eco_and_panorama(df: pd.DataFrame, group: IntArray, n_groups: int, m: Methodology) -> pd.DataFrame:
+def eco_and_panorama(df: pd.DataFrame, group: IntArray, n_groups: int, m: Methodology, *,
+                     cache: SortCache | None = None, workers: int = 1) -> pd.DataFrame:
     """:func:`clusterobs.core.stars.eco_and_panorama` on a frame of whole groups (*group*:
-    each row's group id): the criteria, ``eco_stars``, ``panorama_stars`` and ``rating_level``."""
+    each row's group id): the criteria, ``eco_stars``, ``panorama_stars`` and ``rating_level``.
+    The sorts go to *cache* (built in *workers* threads), for the confidence to reuse."""
+    cache = {} if cache is None else cache
     positive = m.population == "positive"
+    tops = [("employment", m.size_share, positive), ("share_region", m.focus_share, positive),
+            ("wage_per_employee", m.productivity_share, positive)]
+    if m.panorama_dynamism:
+        tops.append(("growth_5y", m.dynamism_share, False))
+    values = {name: column(df, name) for name, _, _ in tops}
+    sort_all(cache, group, n_groups, [(name, values[name], pos) for name, _, pos in tops], workers)
+    flag = {name: top_share(group, n_groups, values[name], share, positive_only=pos, cache=cache, name=name)
+            for name, share, pos in tops}
     lq = column(df, "lq")
     out = pd.DataFrame(index=df.index)
-    out["size"] = top_share(group, n_groups, column(df, "employment"), m.size_share, positive_only=positive)
-    out["focus"] = top_share(group, n_groups, column(df, "share_region"), m.focus_share, positive_only=positive)
-    out["productivity"] = top_share(group, n_groups, column(df, "wage_per_employee"), m.productivity_share,
-                                    positive_only=positive)
-    out["dynamism"] = (top_share(group, n_groups, column(df, "growth_5y"), m.dynamism_share)
-                       if m.panorama_dynamism else np.zeros(len(df), dtype=bool))
+    out["size"], out["focus"] = flag["employment"], flag["share_region"]
+    out["productivity"] = flag["wage_per_employee"]
+    out["dynamism"] = flag.get("growth_5y", np.zeros(len(df), dtype=bool))
     with np.errstate(invalid="ignore"):
         out["specialisation"] = lq >= m.specialisation_lq
     flags = {c: out[c].to_numpy(dtype=np.int8) for c in ("size", "specialisation", "focus", "productivity", "dynamism")}
@@ -143,14 +182,20 @@ def _level(c: pd.DataFrame, stars: npt.NDArray[np.int8], relative_wage: FloatArr
     return levels
 
 
-def uscmp_strong(df: pd.DataFrame, group: IntArray, n_groups: int, m: Methodology) -> pd.DataFrame:
+def uscmp_strong(df: pd.DataFrame, group: IntArray, n_groups: int, m: Methodology, *,
+                 cache: SortCache | None = None, workers: int = 1) -> pd.DataFrame:
     """:func:`clusterobs.core.stars.uscmp_strong` on a frame of whole groups, ``traded`` a
-    column: ``strong``, ``strong10``, ``significant``, ``qualifying`` and ``stars``."""
+    column: ``strong``, ``strong10``, ``significant``, ``qualifying`` and ``stars``. The
+    sorts go to *cache* (built in *workers* threads), for the confidence to reuse."""
+    cache = {} if cache is None else cache
     q_strong, q_strong10, q_sig, q_qual, q_floor = m.uscmp_quantiles
     e, n, lq = column(df, "employment"), column(df, "establishments"), column(df, "lq")
     with np.errstate(invalid="ignore"):
         pos = e > 0
-        s_lq, s_e, s_n = (Sorted.build(group, np.where(pos, v, np.nan), n_groups, False) for v in (lq, e, n))
+        wanted = [(f"{name} where employment > 0", np.where(pos, v, np.nan), False)
+                  for name, v in (("lq", lq), ("employment", e), ("establishments", n))]
+        sort_all(cache, group, n_groups, wanted, workers)
+        s_lq, s_e, s_n = (cache[(name, "present")] for name, _, _ in wanted)
         floor = (e > s_e.linear_quantile(q_floor)[group]) & (n > s_n.linear_quantile(q_floor)[group])
         ok = floor & df["traded"].fillna(False).to_numpy(dtype=bool)
         out = pd.DataFrame(index=df.index)

@@ -95,28 +95,22 @@ def write_cluster_view(con: Connection, rated: Sequence[tuple[str, Sequence[str]
     a row per cluster and method (20M generated rows: 9.1M rows written instead of 21.9M;
     a row costs about 1 s per million to write on 2 cores, whatever the compression). Each
     (scheme, region, year) is numbered in key order (``block``); ``cluster_view_blocks``
-    lists the blocks of every (scheme, method) the build rated. The cluster-level columns
-    (names, flags, purity, apportioned share, growth notes, block) are joined once; the
-    view is then written in slices of :data:`SLICE_ROWS` clusters, each joined to its
-    ratings on the integer ``cid`` and sorted by it.
+    lists the blocks of every (scheme, method) the build rated. The view is written in
+    slices of :data:`SLICE_ROWS` clusters (a range of ``rowid``, which DuckDB's scan goes
+    straight to), each joined to its names, flags, purity, growth notes and ratings (the
+    cluster-sized ones on the integer ``cid``, cut to the slice) and sorted by ``cid``. The
+    apportioned share comes with the cluster (:func:`clusterobs.core.schemes.aggregate`).
     """
     version = reader.nuts_version(con) if version is None else version
-    has_purity = reader.has_table(con, "category_purity")
-    has_weights = reader.has_table(con, "scheme_weights") and reader.has_table(con, "region_industry")
-    purity_join = ("LEFT JOIN category_purity p USING (scheme, category)" if has_purity
+    purity_join = ("LEFT JOIN category_purity p USING (scheme, category)"
+                   if reader.has_table(con, "category_purity")
                    else "LEFT JOIN (SELECT NULL::VARCHAR AS scheme, NULL::VARCHAR AS category, "
                         "NULL::DOUBLE AS purity) p USING (scheme, category)")
-    if has_weights:
-        con.execute("CREATE OR REPLACE TEMP TABLE _apportioned AS "
-                    + APPORTIONED_SQL.format(scheme_where="true", where="true"))
-    share_join = ("LEFT JOIN _apportioned a ON a.scheme = c.scheme AND a.region = c.region "
-                  "AND a.year = c.year AND a.category = c.category") if has_weights else \
-        "LEFT JOIN (SELECT NULL::DOUBLE AS apportioned_share) a ON false"
     est = estimated_sql()
     # NaN never reaches a reader: a missing number is NULL (None)
     numbers = ", ".join(f"nullif(c.{n}, 'NaN'::DOUBLE) AS {n}" for n in (
         "employment", "establishments", "wages", "share_region", "share_ref", "lq",
-        "wage_per_employee", "growth_1y", "growth_5y"))
+        "wage_per_employee", "growth_1y", "growth_5y", "apportioned_share"))
     _write_growth_notes(con)
     # the (scheme, region, year) triples numbered in key order
     con.execute("""CREATE OR REPLACE TEMP TABLE _region_years AS
@@ -125,35 +119,32 @@ def write_cluster_view(con: Connection, rated: Sequence[tuple[str, Sequence[str]
                    FROM (SELECT DISTINCT scheme, region, year::INTEGER AS year FROM clusters)""")
     con.execute(f"CREATE OR REPLACE TABLE {reader.BLOCKS} (scheme VARCHAR, method VARCHAR, region VARCHAR, "
                 "year INTEGER, block INTEGER)")
-    ratings, joins = [], []
+    # a slice's own rows of the cluster-sized tables: their hash tables stay slice-sized
+    ratings, joins = [], ["LEFT JOIN (SELECT * FROM _growth_notes WHERE cid BETWEEN $first AND $last) n USING (cid)"]
     for i, (table, methods) in enumerate(rated):
-        # each slice joins the ratings of its own clusters only
         joins.append(f"LEFT JOIN (SELECT * FROM {table} WHERE cid BETWEEN $first AND $last) r{i} USING (cid)")
         for method in methods:
             ratings += [f"r{i}.{c}::INTEGER AS {c}" if c.endswith("__stars") else f"r{i}.{c}"
                         for c in reader.method_columns(method)]
             con.execute(f"INSERT INTO {reader.BLOCKS} SELECT scheme, ?, region, year, block FROM _region_years "
                         f"WHERE scheme IN (SELECT DISTINCT scheme FROM {table}) ORDER BY block", [method])
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _cluster_rows AS
-        SELECT c.rowid AS cid, c.scheme, c.region, coalesce(g.name, c.region) AS region_name, y.block,
+    select = f"""
+        SELECT c.scheme, c.region, coalesce(g.name, c.region) AS region_name, y.block,
                c.level AS nuts_level, c.year::INTEGER AS year, c.category, k.category_name,
                k.traded, {numbers},
                round(c.uncertain_share, 6) AS estimate_share, {est} AS estimated,
                CASE WHEN {est} THEN c.employment_lower END AS employment_lower,
                CASE WHEN {est} THEN c.employment_upper END AS employment_upper,
                coalesce(fl.flags, '') AS flags,
-               p.purity, a.apportioned_share, n.growth_1y_note, n.growth_5y_note
-        FROM clusters c
+               p.purity, n.growth_1y_note, n.growth_5y_note,
+               {', '.join(ratings)}
+        FROM (SELECT rowid AS cid, * FROM clusters WHERE rowid BETWEEN $first AND $last) c
         JOIN categories k USING (scheme, category)
         JOIN _region_years y USING (scheme, region, year)
         LEFT JOIN cluster_flags fl USING (scheme, region, level, year, category)
         LEFT JOIN regions g ON g.region = c.region AND g.nuts_version = {int(version)}
         {purity_join}
-        {share_join}
-        LEFT JOIN _growth_notes n ON n.scheme = c.scheme AND n.region = c.region
-             AND n.level = c.level AND n.category = c.category AND n.year = c.year""")
-    select = f"""SELECT c.* EXCLUDE (cid), {', '.join(ratings)}
-                 FROM (SELECT * FROM _cluster_rows WHERE cid BETWEEN $first AND $last) c {' '.join(joins)}"""
+        {' '.join(joins)}"""
     con.execute(f"CREATE OR REPLACE TABLE {VIEW} AS {select} LIMIT 0", {"first": 0, "last": -1})
     # in slices of the clusters' rows, each sorted in memory (20M generated rows: a scheme of
     # 3.7M rows joined and sorted at once ran out of DuckDB's 6 GB)
@@ -161,7 +152,7 @@ def write_cluster_view(con: Connection, rated: Sequence[tuple[str, Sequence[str]
     n, first = (int(row[0]), int(row[1] or 0)) if row else (0, 0)
     for lo in range(first, first + n, SLICE_ROWS):
         con.execute(f"INSERT INTO {VIEW} {select} ORDER BY c.cid", {"first": lo, "last": lo + SLICE_ROWS - 1})
-    for table in ("_growth_notes", "_apportioned", "_region_years", "_cluster_rows"):
+    for table in ("_growth_notes", "_region_years"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     write_ratings_view(con)
     row = con.execute(f"SELECT count(*) FROM {VIEW}").fetchone()
@@ -216,8 +207,7 @@ def _write_growth_notes(con: Connection) -> None:
         empty.append(missing)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _growth_notes AS
-        SELECT c.scheme, c.region, c.level::INTEGER AS level, c.category, c.year::INTEGER AS year,
-               {', '.join(notes)}
+        SELECT c.rowid AS cid, {', '.join(notes)}
         FROM clusters c {' '.join(joins)}
         WHERE {' OR '.join(empty)}""")
 

@@ -83,7 +83,7 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
            f"category VARCHAR, traded BOOLEAN, {_MEASURES}, {_BOUNDS}, coverage DOUBLE, "
            "uncertain_share DOUBLE, share_region DOUBLE, share_ref DOUBLE, lq DOUBLE, "
            "wage_per_employee DOUBLE, relative_wage DOUBLE, growth_1y DOUBLE, growth_5y DOUBLE, "
-           "establishment_growth_1y DOUBLE, lq_traded DOUBLE",
+           "establishment_growth_1y DOUBLE, lq_traded DOUBLE, apportioned_share DOUBLE",
            ("scheme", "region", "year", "category")),
     # the source's flag letters (and i: estimated) on each cluster's employment
     _table("cluster_flags", "scheme VARCHAR, region VARCHAR, level INTEGER, year INTEGER, "
