@@ -91,6 +91,9 @@ def main() -> dict[str, Any]:
     spark = [p for p in measured if p["engine"] == "spark"]
     slope_t, slope_m = exponent(points, "build_s"), exponent(points, "build_gb")
     spark_slope = exponent(spark, "build_s")
+    # between consecutive sizes: where the growth departs from linear
+    local = ", ".join(f"{a['rows'] // 1_000_000}M -> {b['rows'] // 1_000_000}M {exponent([a, b], 'build_s'):.2f}"
+                      for a, b in zip(points, points[1:], strict=False))
     lines = []
     for p in measured:
         steps = ", ".join(f"{k} {v:.1f}" for k, v in p["steps"].items() if k != "total")
@@ -109,9 +112,9 @@ def main() -> dict[str, Any]:
 `clusterobs data generate --rows N --seed 1` (regions sized for ~55% filled cells, 615 NACE
 classes, 20 years, ~22% of cells confidential), then `clusterobs build` of it in a child
 process on DuckDB (and, for the sizes marked spark, with `--engine spark --master local[2]`: the
-aggregation, indicators and rating criteria on a local Spark, the confidence per group on its
-Python workers; the peak memory is the driver's Python process's, the JVM's heap and the
-workers excluded): wall time and peak resident memory of that process.
+aggregation and indicators on a local Spark, the ratings (criteria and confidence) per group
+on its Python workers; the peak memory is the driver's Python process's, the JVM's heap and
+the workers excluded): wall time and peak resident memory of that process.
 Steps in seconds as the build reports them.
 
 | rows | engine | build | peak memory | region_industry rows | ratings | generate + load | steps (s) |
@@ -119,7 +122,7 @@ Steps in seconds as the build reports them.
 {chr(10).join(lines)}
 
 Growth exponent (least squares of log time on log rows): **{slope_t:.2f}** for time,
-{slope_m:.2f} for memory (1 = linear). {verdict} Spark: {ratios}; its growth exponent
+{slope_m:.2f} for memory (1 = linear); between consecutive sizes {local or "-"}. {verdict} Spark: {ratios}; its growth exponent
 {spark_slope:.2f} (over {len(spark)} points).
 
 Measured on {machine()}; the machine is shared with other jobs, run niced.""")

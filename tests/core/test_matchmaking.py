@@ -125,3 +125,20 @@ def test_nearest_ranks_every_row_as_peers_does() -> None:
         assert [s for _, s in row] == pytest.approx([s for _, s in expected])
         assert 5 not in [j for j, _ in row]
     assert [j for j, _ in _nearest(shares, 2)[3]] == [9, 11]
+
+
+def test_nearest_in_blocks_of_rows_ranks_as_peers_does() -> None:
+    """More rows than one block of the cosine matrix (mm._BLOCK): rows of every block, empty
+    rows and ties across blocks give what ``peers`` gives row by row."""
+    rng = np.random.default_rng(11)
+    n = 2 * mm._BLOCK + 37
+    shares = rng.random((n, 8)) * (rng.random((n, 8)) > 0.5)
+    shares[[3, mm._BLOCK + 1]] = 0.0
+    shares[n - 1] = shares[2] * 3  # a tie with row 2's mix, two blocks apart
+    found = _nearest(shares, 5)
+    for i in list(range(0, n, 7)) + [2, n - 1, mm._BLOCK, mm._BLOCK - 1]:
+        expected = [(p.index, p.similarity) for p in mm.peers(shares, i, 5)] if shares[i].any() else []
+        assert [j for j, _ in found[i]] == [j for j, _ in expected], i
+        assert [s for _, s in found[i]] == pytest.approx([s for _, s in expected])
+    assert found[2][0] == (n - 1, pytest.approx(1.0)) and found[n - 1][0] == (2, pytest.approx(1.0))
+    assert found[3] == [] and all(3 not in [j for j, _ in row] for row in found)

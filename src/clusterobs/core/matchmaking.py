@@ -102,6 +102,10 @@ def peers(shares: Matrix, i: int, limit: int = 5, top_shared: int = 3) -> list[P
     return result
 
 
+#: rows of the cosine matrix computed at a time by :func:`nearest_pairs`
+_BLOCK = 1024
+
+
 def nearest_pairs(shares: Matrix, limit: int = 5) -> tuple[IntArray, IntArray, IntArray, Matrix]:
     """For every row, the *limit* other non-empty rows with the highest cosine similarity
     (what :func:`peers` ranks, for all rows at once; an empty row has none and is nobody's),
@@ -122,16 +126,24 @@ def nearest_pairs(shares: Matrix, limit: int = 5) -> tuple[IntArray, IntArray, I
     if k <= 0 or not filled.any():
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0)
-    scores = unit @ unit.T
-    if not filled.all():  # an empty row has no peer and is nobody's peer
-        scores[~filled, :] = -np.inf
-        scores[:, ~filled] = -np.inf
-    np.fill_diagonal(scores, -np.inf)  # nor its own
-    kth = np.partition(scores, n - k, axis=1)[:, n - k]  # each row's k-th largest
-    # a row with fewer than k candidates keeps all of its finite ones
-    kth = np.where(np.isfinite(kth), kth, np.finfo(np.float64).min)
-    row, other = np.nonzero(scores >= kth[:, None])
-    sim = scores[row, other]
+    # the cosine matrix a block of rows at a time: the same numbers in a bounded memory (8,800
+    # regions: 72 MB a block instead of the whole 620 MB matrix, and 1.0-2.1 -> 0.7 s)
+    rows, others, sims = [], [], []
+    for lo in range(0, n, _BLOCK):
+        hi = min(n, lo + _BLOCK)
+        scores = unit[lo:hi] @ unit.T
+        if not filled.all():  # an empty row has no peer and is nobody's peer
+            scores[~filled[lo:hi], :] = -np.inf
+            scores[:, ~filled] = -np.inf
+        scores[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf  # nor its own
+        kth = np.partition(scores, n - k, axis=1)[:, n - k]  # each row's k-th largest
+        # a row with fewer than k candidates keeps all of its finite ones
+        kth = np.where(np.isfinite(kth), kth, np.finfo(np.float64).min)
+        r, o = np.nonzero(scores >= kth[:, None])
+        rows.append(r + lo)
+        others.append(o)
+        sims.append(scores[r, o])
+    row, other, sim = np.concatenate(rows), np.concatenate(others), np.concatenate(sims)
     order = np.lexsort((other, -sim, row))
     row, other, sim = row[order], other[order], sim[order]
     first = np.searchsorted(row, np.arange(n))

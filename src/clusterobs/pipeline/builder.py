@@ -153,9 +153,9 @@ def build(
         _write_schemes(con, schemes)
         write_purity(con)  # purity of every category at the data's industry detail (§2b)
         clock.step("read model")
-        # what the portal reads: clusters with ratings, names, purity and growth notes joined
-        # in, sorted by (scheme, method, region, year, category) (store.readmodels); `ratings`
-        # is a view of it
+        # what the portal reads: one row per cluster with every method's rating, names,
+        # purity and growth notes joined in, sorted by (scheme, region, year, category)
+        # (store.readmodels); `ratings` is a view of it
         report.rows[readmodels.VIEW] = readmodels.write_cluster_view(con, RATED, m.nuts_version)
         for table, _ in RATED:
             con.execute(f"DROP TABLE {table}")
@@ -826,7 +826,7 @@ RATING_INPUTS = ["level", "year", "employment", "establishments", "lq", "share_r
 
 
 #: the rating passes: the methods rated together (ECO and Panorama share the criteria's
-#: windows; the US rule rates the schemes with traded categories, on the traded LQ) and the
+#: sorts; the US rule rates the schemes with traded categories, on the traded LQ) and the
 #: temporary table each fills with one row per cluster (every method's columns,
 #: :func:`clusterobs.store.reader.method_columns`) until the read model takes them in
 #: (``ratings`` is then a view of ``cluster_view``: :func:`clusterobs.store.readmodels.write_cluster_view`)
@@ -849,9 +849,9 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
     :data:`RATED`.
 
     ECO and Panorama come from one pass over the clusters (their criteria share the
-    windows); the US rule from a second pass over the schemes with traded categories. On
-    DuckDB each pass runs one scheme at a time (the criteria's windows are per scheme, so the
-    same ratings; the process then holds one scheme's rated clusters, not all of them); on
+    sorts); the US rule from a second pass over the schemes with traded categories. On
+    DuckDB each pass runs one scheme at a time (the criteria's groups are within a scheme, so
+    the same ratings; the process then holds one scheme's rated clusters, not all of them); on
     Spark over all schemes at once (each pass is a job). Each rating row carries its
     cluster's ``rowid`` in ``clusters`` as ``cid``.
     """

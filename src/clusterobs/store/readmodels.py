@@ -148,9 +148,9 @@ def write_cluster_view(con: Connection, rated: Sequence[tuple[str, Sequence[str]
     con.execute(f"CREATE OR REPLACE TABLE {VIEW} AS {select} LIMIT 0", {"first": 0, "last": -1})
     # in slices of the clusters' rows, each sorted in memory (20M generated rows: a scheme of
     # 3.7M rows joined and sorted at once ran out of DuckDB's 6 GB)
-    row = con.execute("SELECT count(*), min(rowid) FROM clusters").fetchone()
-    n, first = (int(row[0]), int(row[1] or 0)) if row else (0, 0)
-    for lo in range(first, first + n, SLICE_ROWS):
+    row = con.execute("SELECT min(rowid), max(rowid) FROM clusters").fetchone()
+    first, last = (int(row[0]), int(row[1])) if row and row[0] is not None else (0, -1)
+    for lo in range(first, last + 1, SLICE_ROWS):
         con.execute(f"INSERT INTO {VIEW} {select} ORDER BY c.cid", {"first": lo, "last": lo + SLICE_ROWS - 1})
     for table in ("_growth_notes", "_region_years"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
