@@ -216,3 +216,18 @@ def test_similar_regions_of_a_file_without_the_table_is_none(tmp_path: Path) -> 
         assert readmodels.similar(connection, "eu-clusters", 2013, 2) is None
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("scheme", ["eu-clusters", "ecosystems"])
+def test_the_builds_apportioned_share_is_the_one_computed_from_the_weights(con: duckdb.DuckDBPyConnection,
+                                                                          scheme: str) -> None:
+    """``clusters.apportioned_share`` (the aggregation's, core.schemes.minor_weights) equals
+    the share recomputed from ``region_industry`` and ``scheme_weights`` (files built before it)."""
+    recomputed = {(r, int(y), c): s for _, r, y, c, s in con.execute(
+        readmodels.APPORTIONED_SQL.format(where="true"), [scheme]).fetchall()}
+    stored = {(r, int(y), c): s for _, r, y, c, s in readmodels.apportioned(con, scheme)}
+    assert len(stored) == len(recomputed) > 10_000
+    assert sum(1 for s in stored.values() if s and s > 0.5) > 100  # apportioned clusters exist
+    different = [k for k, s in stored.items()
+                 if (s is None) != (recomputed[k] is None) or (s is not None and not _same(s, recomputed[k]))]
+    assert not different, different[:5]

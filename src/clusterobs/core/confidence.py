@@ -32,7 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from clusterobs.core.methodology import Methodology
-from clusterobs.core.star_arrays import SortCache, column, sorted_values
+from clusterobs.core.star_arrays import SortCache, column, employed_sorts, sorted_values
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -104,8 +104,6 @@ def _certain(low: FloatArray, high: FloatArray, cut_low: FloatArray, cut_high: F
     return np.asarray(always | never)
 
 
-_col = column
-
 
 def star_confidence(df: pd.DataFrame, method: str, m: Methodology, workers: int = 1,
                     cache: SortCache | None = None) -> FloatArray:
@@ -159,9 +157,9 @@ def _stars(df: pd.DataFrame, method: str, m: Methodology, group: IntArray, n_gro
            jitter: FloatArray, rng: np.random.Generator, cache: SortCache | None) -> FloatArray:
     positive, j = m.population == "positive", m.confidence_share_jitter
     a = _half_width(df, m)
-    e, lq = _col(df, "employment"), _col(df, "lq")
+    e, lq = column(df, "employment"), column(df, "lq")
     wage = method != "eco-classic"
-    v3 = _col(df, "wage_per_employee" if wage else "share_region")
+    v3 = column(df, "wage_per_employee" if wage else "share_region")
     share3 = m.productivity_share if wage else m.focus_share
     v3_name = "wage_per_employee" if wage else "share_region"
     size, third = (sorted_values(cache, name, group, v, n_groups, positive)
@@ -197,12 +195,9 @@ def _stars(df: pd.DataFrame, method: str, m: Methodology, group: IntArray, n_gro
 def _uscmp(df: pd.DataFrame, m: Methodology, group: IntArray, n_groups: int,
            jitter: FloatArray, rng: np.random.Generator, cache: SortCache | None) -> FloatArray:
     q_strong, _, _, _, q_floor = m.uscmp_quantiles
-    e, n, lq = _col(df, "employment"), _col(df, "establishments"), _col(df, "lq")
+    e, n, lq = column(df, "employment"), column(df, "establishments"), column(df, "lq")
     a = _half_width(df, m)
-    pos = e > 0
-    s_lq, s_e, s_n = (sorted_values(cache, f"{name} where employment > 0", group, np.where(pos, v, np.nan),
-                                    n_groups, False) for name, v in (("lq", lq), ("employment", e),
-                                                                     ("establishments", n)))
+    s_lq, s_e, s_n = employed_sorts(cache, group, n_groups, lq, e, n)
     traded = (df["traded"].to_numpy(dtype=bool) if "traded" in df
               else df["category"].isin(df.attrs.get("traded", [])).to_numpy())
     j = m.confidence_share_jitter

@@ -136,32 +136,26 @@ def _reference_sums(t: ir.Table, base: ir.NumericValue, prefix: str) -> dict[str
 def _with_bases(t: ir.Table, m: Methodology, traded: list[str] | None, traded_lq: bool) -> ir.Table:
     """*t* with E_B(r) per row as ``base_employment`` (``m.lq_base``: the region's total, or
     its traded or local employment), and with *traded_lq* the traded base as ``base_traded``."""
-    if "traded" in t.columns:
-        is_traded: ir.BooleanValue | None = t.traded.fill_null(False)
-    elif traded:
-        is_traded = t.category.isin(traded)
-    else:
-        is_traded = None
     if m.lq_base == "total" and not traded_lq:
         return t.mutate(base_employment=t.employment_total)
-    group = keys(t, "region", "level", "year")
-    if is_traded is None:
-        sums = t.group_by(group).aggregate(_all_sum=t.employment.sum())
+    # the traded flag of each row; with no category traded, the region's whole employment
+    if "traded" in t.columns:
+        t = t.mutate(_traded=t.traded.fill_null(False))
     else:
-        sums = t.group_by(group).aggregate(_traded_sum=ibis.ifelse(is_traded, t.employment, 0).sum(),
-                                           _local_sum=ibis.ifelse(is_traded, 0, t.employment).sum())
+        t = t.mutate(_traded=t.category.isin(traded) if traded else ibis.literal(None, "boolean"))
+    group = keys(t, "region", "level", "year")
+    sums = t.group_by(group).aggregate(_traded_sum=ibis.ifelse(t._traded, t.employment, 0).sum(),
+                                       _local_sum=ibis.ifelse(t._traded, 0, t.employment).sum(),
+                                       _all_sum=t.employment.sum())
     t = _joined(t, sums, group)
     # E_B of the traded base: the traded (local) employment of the region for a traded (local)
     # category; the region's whole employment when no category is traded
-    if is_traded is None:
-        traded_base = t._all_sum
-    else:
-        flag = t.traded.fill_null(False) if "traded" in t.columns else t.category.isin(traded or [])
-        traded_base = ibis.ifelse(flag, t._traded_sum, t._local_sum)
+    traded_base = (t._all_sum if "traded" not in t.columns and not traded
+                   else ibis.ifelse(t._traded, t._traded_sum, t._local_sum))
     t = t.mutate(base_employment=t.employment_total if m.lq_base == "total" else traded_base)
     if traded_lq:
         t = t.mutate(base_traded=traded_base)
-    return t.drop(*(c for c in ("_all_sum", "_traded_sum", "_local_sum") if c in t.columns))
+    return t.drop("_traded", "_traded_sum", "_local_sum", "_all_sum")
 
 
 def _growth(t: ir.Table) -> ir.Table:

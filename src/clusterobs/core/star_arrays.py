@@ -101,6 +101,20 @@ def sort_all(cache: SortCache, group: IntArray, n_groups: int,
         list(pool.map(lambda w: sorted_values(cache, w[0], group, w[1], n_groups, w[2]), wanted))
 
 
+def employed_sorts(cache: SortCache | None, group: IntArray, n_groups: int, lq: FloatArray, e: FloatArray,
+                   n: FloatArray, workers: int = 1) -> tuple[Sorted, Sorted, Sorted]:
+    """The US rule's populations (§4c): LQ, employment and establishments of the group's
+    clusters with employment > 0, sorted per group (from *cache* when it holds them)."""
+    with np.errstate(invalid="ignore"):
+        pos = e > 0
+    wanted = [(f"{name} where employment > 0", np.where(pos, v, np.nan), False)
+              for name, v in (("lq", lq), ("employment", e), ("establishments", n))]
+    cache = {} if cache is None else cache
+    sort_all(cache, group, n_groups, wanted, workers)
+    lq_s, e_s, n_s = (sorted_values(cache, name, group, v, n_groups, False) for name, v, _ in wanted)
+    return lq_s, e_s, n_s
+
+
 def by_group_descending(group: IntArray, v: FloatArray) -> IntArray:
     """The order of ``np.lexsort((-v, group))`` (by group, then by value descending; equal
     values in any order): a sort of the values, then stable radix sorts by the group's 16-bit
@@ -187,15 +201,10 @@ def uscmp_strong(df: pd.DataFrame, group: IntArray, n_groups: int, m: Methodolog
     """:func:`clusterobs.core.stars.uscmp_strong` on a frame of whole groups, ``traded`` a
     column: ``strong``, ``strong10``, ``significant``, ``qualifying`` and ``stars``. The
     sorts go to *cache* (built in *workers* threads), for the confidence to reuse."""
-    cache = {} if cache is None else cache
     q_strong, q_strong10, q_sig, q_qual, q_floor = m.uscmp_quantiles
     e, n, lq = column(df, "employment"), column(df, "establishments"), column(df, "lq")
+    s_lq, s_e, s_n = employed_sorts(cache, group, n_groups, lq, e, n, workers)
     with np.errstate(invalid="ignore"):
-        pos = e > 0
-        wanted = [(f"{name} where employment > 0", np.where(pos, v, np.nan), False)
-                  for name, v in (("lq", lq), ("employment", e), ("establishments", n))]
-        sort_all(cache, group, n_groups, wanted, workers)
-        s_lq, s_e, s_n = (cache[(name, "present")] for name, _, _ in wanted)
         floor = (e > s_e.linear_quantile(q_floor)[group]) & (n > s_n.linear_quantile(q_floor)[group])
         ok = floor & df["traded"].fillna(False).to_numpy(dtype=bool)
         out = pd.DataFrame(index=df.index)

@@ -861,11 +861,8 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
                    SELECT rowid AS cid, (hash(scheme, region, year, category) & 9223372036854775807)::BIGINT AS ckey, *
                    FROM clusters""")
     t = compute.table("_clusters_keyed")
-    sql_type = {pa.int64(): "BIGINT", pa.int8(): "TINYINT", pa.float64(): "DOUBLE", pa.string(): "VARCHAR",
-                pa.bool_(): "BOOLEAN"}
     for table, methods in RATED:
-        declared = ", ".join(f"{f.name} {sql_type[f.type]}" for f in _rating_schema(methods))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({declared})")
+        write_table(con, table, _rating_schema(methods).empty_table(), temp=True)
     (stars_table, stars_methods), (us_table, us_methods) = RATED
     everything = [r[0] for r in con.execute("SELECT DISTINCT scheme FROM clusters ORDER BY 1").fetchall()]
     columns = ["cid", "ckey", "scheme", "category", *RATING_INPUTS]

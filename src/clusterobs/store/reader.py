@@ -104,6 +104,15 @@ RATING_FIELDS = ("stars", "stars_confidence", "rating_level")
 ALL_CRITERIA = tuple(dict.fromkeys(c for crits in CRITERIA.values() for c in crits))
 
 
+#: the columns of a cluster row before the method's criteria
+ROW_COLUMNS = (
+    "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
+    "employment", "establishments", "wages", "share_region", "share_ref", "lq",
+    "wage_per_employee", "growth_1y", "growth_5y", "stars", "stars_confidence", "rating_level",
+    "estimate_share", "estimated", "employment_lower", "employment_upper", "flags",
+)
+
+
 def method_column(method: str, column: str) -> str:
     """The read model's column holding *column* of *method*'s rating (``panorama__stars``,
     ``eco_classic__size``); *column* itself when it is not a rating's own (a cluster's
@@ -135,13 +144,6 @@ def has_read_model(con: duckdb.DuckDBPyConnection) -> bool:
 def _as(method: str, column: str) -> str:
     found = method_column(method, column)
     return column if found == column else f"{found} AS {column}"
-#: the columns of a cluster row before the method's criteria
-ROW_COLUMNS = (
-    "region", "region_name", "nuts_level", "scheme", "category", "category_name", "year",
-    "employment", "establishments", "wages", "share_region", "share_ref", "lq",
-    "wage_per_employee", "growth_1y", "growth_5y", "stars", "stars_confidence", "rating_level",
-    "estimate_share", "estimated", "employment_lower", "employment_upper", "flags",
-)
 
 
 def region_blocks(con: duckdb.DuckDBPyConnection, scheme: str, method: str, region: str,

@@ -54,14 +54,15 @@ ROW_COLUMNS = reader.ROW_COLUMNS
 #: an empty growth value is empty)
 ANNOTATIONS = ("traded", "purity", "apportioned_share", "growth_1y_note", "growth_5y_note")
 
-#: apportioned share of every cluster (region x year x category) of every scheme: the share of
-#: its employment from codes whose main part belongs to another category (reports.purity)
+#: apportioned share of every cluster (region x year x category) of a scheme (``?``): the share
+#: of its employment from codes whose main part belongs to another category (reports.purity;
+#: the build computes it with the aggregation, :func:`clusterobs.core.schemes.minor_weights`)
 APPORTIONED_SQL = """
     WITH w AS (
         SELECT scheme, industry, category, weight,
                weight < greatest(max(weight) OVER (PARTITION BY scheme, industry),
                                  1 - sum(weight) OVER (PARTITION BY scheme, industry)) AS minor
-        FROM scheme_weights WHERE {scheme_where})
+        FROM scheme_weights WHERE scheme = ?)
     SELECT w.scheme, r.region, r.year::INTEGER AS year, w.category,
            CASE WHEN sum(r.employment * w.weight) > 0
                 THEN coalesce(sum(r.employment * w.weight) FILTER (WHERE w.minor), 0)
@@ -370,7 +371,21 @@ def _annotate(con: Connection, scheme: str, rows: list[dict[str, Any]], filters:
 
 def apportioned(con: Connection, scheme: str, *, year: int | None = None, level: int | None = None,
                 region: str | None = None, category: str | None = None) -> list[tuple[Any, ...]]:
-    """``(scheme, region, year, category, apportioned_share)`` of *scheme*'s clusters, filtered."""
+    """``(scheme, region, year, category, apportioned_share)`` of *scheme*'s clusters, filtered:
+    the build's value (``clusters.apportioned_share``, computed with the aggregation); a file
+    built before that column recomputes it here (:data:`APPORTIONED_SQL`)."""
+    stored: list[str] = ["scheme = ?"]
+    values: list[Any] = [scheme]
+    for column, value in (("year", year), ("level", level), ("region", region), ("category", category)):
+        if value is not None:
+            stored.append(f"{column} = ?")
+            values.append(value)
+    try:
+        return [tuple(r) for r in con.execute(
+            f"""SELECT scheme, region, year::INTEGER AS year, category, nullif(apportioned_share, 'NaN'::DOUBLE)
+                FROM clusters WHERE {' AND '.join(stored)}""", values).fetchall()]
+    except BinderException:
+        pass
     where: list[str] = ["true"]
     params: list[Any] = [scheme]
     for column, value in (("r.year", year), ("r.level", level), ("r.region", region),
@@ -378,7 +393,7 @@ def apportioned(con: Connection, scheme: str, *, year: int | None = None, level:
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    sql = APPORTIONED_SQL.format(scheme_where="scheme = ?", where=" AND ".join(where))
+    sql = APPORTIONED_SQL.format(where=" AND ".join(where))
     return [tuple(r) for r in con.execute(sql, params).fetchall()]
 
 
