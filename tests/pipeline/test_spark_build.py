@@ -72,3 +72,18 @@ def test_unknown_engine_is_a_one_line_error(subset_store: Path, tmp_path: Path) 
     with pytest.raises(ConfigError, match="expected one of duckdb, spark"):
         pipeline.build(dataset="europe", store=subset_store, out=tmp_path / "x.duckdb", engine="flink")
     assert builder.ENGINES == ("duckdb", "spark")
+
+
+def test_a_failed_spark_driver_is_a_one_line_error(tmp_path: Path) -> None:
+    """The JVM running out of memory while it collects results surfaces in Python as py4j's
+    error, then as lost connections: the build reports one line naming the setting."""
+    from py4j.protocol import Py4JNetworkError
+
+    from clusterobs.errors import StoreError
+    from clusterobs.store import spark as spark_store
+
+    with pytest.raises(StoreError, match="CLUSTEROBS_SPARK_DRIVER_MEMORY") as caught, \
+            spark_store.session("local[1]", tmp_path / "scratch"):
+        raise Py4JNetworkError("Answer from Java side is empty")
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith("the Spark driver failed (Py4JNetworkError: Answer from Java side is empty)")

@@ -40,6 +40,7 @@ def cluster_indicators(
     traded: list[str] | None = None,
     reference: ir.Table | None = None,
     traded_lq: bool = False,
+    sums: ir.Table | None = None,
 ) -> ir.Table:
     """Add every §3 indicator to an aggregated cluster table.
 
@@ -58,6 +59,10 @@ def cluster_indicators(
         Optional ``year, category, reference_share``: the reference share E(c)/E_B of a
         wider area (e.g. the nation, for metropolitan areas as CMP does); by default the
         reference area is all regions of the same level.
+    sums:
+        The reference area's sums (:func:`reference_sums`) when *clusters* holds only some
+        of the regions (a build computing its clusters a slice of regions at a time); by
+        default they are summed over *clusters*.
 
     Examples
     --------
@@ -74,21 +79,12 @@ def cluster_indicators(
     >>> [round(v, 3) for v in out["lq"]]
     [2.667, 0.4, 0.444, 1.2]
     """
-    t = clusters.left_join(region_totals, ["region", "level", "year"]).select(
-        clusters, region_totals.employment_total, region_totals.wages_total
-    )
-    t = _with_bases(t, methodology, traded, traded_lq)
+    t = with_bases(clusters, region_totals, methodology, traded, traded_lq)
     # the reference area's sums per (level, year, category): aggregated, then joined back (a
     # window over 9.1M clusters sorted them twice: 12 of the 20M generated rows' 25 s here)
-    ref = keys(t, "level", "year", "category")
-    wage_employment = ibis.ifelse(t.wages.notnull(), t.employment, ibis.null())
-    sums = t.group_by(ref).aggregate(
-        category_employment=t.employment.sum(),
-        category_wage=_ratio(t.wages.sum(), wage_employment.sum()),
-        **_reference_sums(t, t.base_employment, "category"),
-        **(_reference_sums(t, t.base_traded, "traded") if traded_lq else {}),
-    )
-    t = _joined(t, sums, ref)
+    if sums is None:
+        sums = reference_sums(t, traded_lq)
+    t = _joined(t, sums, keys(t, "level", "year", "category"))
     if reference is not None:
         on = keys(reference, "year", "category")
         t = t.left_join(reference, on).select(t, reference.reference_share)
@@ -114,6 +110,30 @@ def cluster_indicators(
     return t.drop("category_wage", "category_employment", "category_observed", "category_base",
                   "base_employment", "reference_share",
                   *(("base_traded", "traded_observed", "traded_base") if traded_lq else ()))
+
+
+def with_bases(clusters: ir.Table, region_totals: ir.Table, methodology: Methodology,
+               traded: list[str] | None = None, traded_lq: bool = False) -> ir.Table:
+    """*clusters* with their region's totals (``employment_total``, ``wages_total``) and LQ
+    bases (``base_employment``; with *traded_lq* ``base_traded``): what
+    :func:`reference_sums` sums, per region."""
+    t = clusters.left_join(region_totals, ["region", "level", "year"]).select(
+        clusters, region_totals.employment_total, region_totals.wages_total
+    )
+    return _with_bases(t, methodology, traded, traded_lq)
+
+
+def reference_sums(t: ir.Table, traded_lq: bool = False) -> ir.Table:
+    """The reference area's sums per (scheme,) level, year and category of the clusters *t*
+    (:func:`with_bases`): employment, wage per employee, and the observed employment and
+    base of the reference share E(c)/E_B (with *traded_lq* also on the traded base)."""
+    wage_employment = ibis.ifelse(t.wages.notnull(), t.employment, ibis.null())
+    return t.group_by(keys(t, "level", "year", "category")).aggregate(
+        category_employment=t.employment.sum(),
+        category_wage=_ratio(t.wages.sum(), wage_employment.sum()),
+        **_reference_sums(t, t.base_employment, "category"),
+        **(_reference_sums(t, t.base_traded, "traded") if traded_lq else {}),
+    )
 
 
 def _joined(t: ir.Table, sums: ir.Table, by: list[str]) -> ir.Table:

@@ -546,62 +546,116 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
     exclude = f"AND NOT regexp_full_match(region, {_literal(ds.geography.exclude)})" if ds.geography.exclude else ""
     letters = _uncertain_letters(ds).replace("]", "").replace("\\", "")
     pick = ", ".join(f"max(v) FILTER (WHERE measure = '{x}') AS {x}" for x in MEASURES)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _ri AS
-        WITH obs AS (
-            SELECT region, industry, year::INTEGER AS year, measure, {value} AS v, coalesce(flag, '') AS flag
-            FROM (SELECT dataset AS source, * FROM {INPUTS})
-            WHERE measure IN ('employment', 'establishments', 'wages')
-              AND year <= {int(max_year or 9999)} AND value IS NOT NULL {exclude})
-        SELECT region, industry, year, employment, establishments, wages, coalesce(uncertain, false) AS uncertain,
-               CASE WHEN flags IS NOT NULL THEN array_to_string(list_sort(list_distinct(string_split(flags, ''))), '')
-               END AS flags
-        FROM (
-            -- the flag work on flagged values only (5M generated rows: 3.2 -> 2.7 s)
-            SELECT region, industry, year, {pick},
-                   bool_or(regexp_matches(flag, '[{letters}]')) FILTER (WHERE flag <> '') AS uncertain,
-                   string_agg(flag, '') FILTER (WHERE measure = 'employment' AND flag <> '') AS flags
-            FROM obs GROUP BY region, industry, year
-            HAVING count(v) > 0)""")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW _obs AS
+        SELECT region, industry, year::INTEGER AS year, measure, {value} AS v, coalesce(flag, '') AS flag
+        FROM (SELECT dataset AS source, * FROM {INPUTS})
+        WHERE measure IN ('employment', 'establishments', 'wages')
+          AND year <= {int(max_year or 9999)} AND value IS NOT NULL {exclude}""")
+    # one scan for the observation rows per region (the slices) and the published codes
+    counted = con.execute("""SELECT region, industry, count(*) FROM _obs
+                             GROUP BY GROUPING SETS ((region), (industry))""").fetchall()
+    slices = region_slices(sorted((r, int(n)) for r, _, n in counted if r is not None), BASE_SLICE_ROWS)
     parents = industry_parents(con, ds)
-    if parents and ds.derive_levels:
+    derive = bool(parents and ds.derive_levels)
+    if derive:
         depth = {c: _depth(c, parents) for c in parents}
         write_table(con, "_parents", pd.DataFrame({"code": list(depth), "parent": [parents[c] for c in depth],
                                                    "depth": list(depth.values())}), temp=True)
-        con.execute("CREATE OR REPLACE TEMP TABLE _published AS SELECT DISTINCT industry FROM _ri")
-        sums = ", ".join(f"sum({x}) AS {x}" for x in MEASURES)
-        for d in range(max(depth.values(), default=0), 0, -1):
-            con.execute(f"""INSERT INTO _ri
-                SELECT r.region, p.parent AS industry, r.year, {sums}, bool_or(r.uncertain), ''
-                FROM _ri r JOIN _parents p ON r.industry = p.code
-                WHERE p.depth = {d} AND p.parent IS NOT NULL
-                  AND p.parent NOT IN (SELECT industry FROM _published)
-                GROUP BY ALL""")
-        # a code is uncertain when any of its parts is, published parents included (nothing
-        # to carry up when no value is uncertain: 20M generated rows, 2.4 s)
-        uncertain = con.execute("SELECT bool_or(uncertain) FROM _ri").fetchone()
-        if uncertain and uncertain[0]:
-            con.execute("""UPDATE _ri SET uncertain = true FROM (
-                WITH RECURSIVE up(region, year, industry, n) AS (
-                    SELECT region, year, industry, 0 FROM _ri WHERE uncertain
-                    UNION SELECT u.region, u.year, p.parent, u.n + 1 FROM up u JOIN _parents p ON u.industry = p.code
-                    WHERE p.parent IS NOT NULL AND u.n < 6)
-                SELECT DISTINCT region, year, industry FROM up) c
-                WHERE _ri.region = c.region AND _ri.year = c.year AND _ri.industry = c.industry
-                  AND NOT coalesce(_ri.uncertain, false)""")
+        # a parent code the source publishes anywhere is never derived
+        write_table(con, "_published", pd.DataFrame(
+            {"industry": pd.Series(sorted(i for r, i, _ in counted if r is None), dtype=object)}), temp=True)
     key = geography_key(ds)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _levels AS SELECT region, level FROM regions
                     WHERE nuts_version = {int(m.nuts_version)} AND geography = {_literal(key)}""")
-    known = "WHERE r.region IN (SELECT region FROM _levels)" if _count(con, "_levels") else ""
-    write_query(con, "region_industry", f"""
-        SELECT r.region, {int(m.nuts_version)} AS nuts_version,
-               coalesce(l.level, {max(ds.geography.levels)}) AS level, r.industry, r.year,
-               r.employment, r.establishments, r.wages,
-               r.employment AS employment_lower, r.employment AS employment_upper,
-               coalesce(r.uncertain, false) AS uncertain, coalesce(r.flags, '') AS flags
-        FROM _ri r LEFT JOIN _levels l USING (region) {known}""")
+    known = "AND r.region IN (SELECT region FROM _levels)" if _count(con, "_levels") else ""
+    drop_relation(con, "region_industry")
+    for i, (first, last) in enumerate(slices or [("", "")]):
+        # one slice of whole regions at a time (parents and uncertainty stay within a region):
+        # hash tables and sorts of a slice's size, the slices written in key order
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _ri AS
+            SELECT region, industry, year, employment, establishments, wages, coalesce(uncertain, false) AS uncertain,
+                   CASE WHEN flags IS NOT NULL
+                        THEN array_to_string(list_sort(list_distinct(string_split(flags, ''))), '') END AS flags
+            FROM (
+                -- the flag work on flagged values only (5M generated rows: 3.2 -> 2.7 s)
+                SELECT region, industry, year, {pick},
+                       bool_or(regexp_matches(flag, '[{letters}]')) FILTER (WHERE flag <> '') AS uncertain,
+                       string_agg(flag, '') FILTER (WHERE measure = 'employment' AND flag <> '') AS flags
+                FROM _obs WHERE region BETWEEN {_literal(first)} AND {_literal(last)}
+                GROUP BY region, industry, year
+                HAVING count(v) > 0)""")
+        if derive:
+            _derive_parents_sql(con)
+        write_query(con, "region_industry", f"""
+            SELECT r.region, {int(m.nuts_version)} AS nuts_version,
+                   coalesce(l.level, {max(ds.geography.levels)}) AS level, r.industry, r.year,
+                   r.employment, r.establishments, r.wages,
+                   r.employment AS employment_lower, r.employment AS employment_upper,
+                   coalesce(r.uncertain, false) AS uncertain, coalesce(r.flags, '') AS flags
+            FROM _ri r LEFT JOIN _levels l USING (region) WHERE true {known}""", append=i > 0)
     _totals_sql(con, ds, parents)
     for name in ("_ri", "_parents", "_published", "_levels"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute("DROP VIEW IF EXISTS _obs")
+
+
+#: rows of the base table of the regions whose clusters are aggregated, and then (a scheme
+#: at a time) given their indicators and written, at once by :func:`_build_indicators` on DuckDB
+CLUSTER_SLICE_ROWS = 6_000_000
+
+#: observation rows of the regions whose base table is computed and written at once by
+#: :func:`region_industry_sql` (20M generated rows: 8 slices of 2.7M cells)
+BASE_SLICE_ROWS = 8_000_000
+
+
+def region_slices(counts: list[tuple[str, int]], limit: int) -> list[tuple[str, str]]:
+    """Consecutive ranges ``(first, last)`` of the sorted regions of *counts* (region, rows),
+    each of at most *limit* rows unless one region alone has more.
+
+    >>> region_slices([("A", 5), ("B", 4), ("C", 2), ("D", 9)], 10)
+    [('A', 'B'), ('C', 'C'), ('D', 'D')]
+    >>> region_slices([], 10)
+    []
+    """
+    out: list[tuple[str, str]] = []
+    first, rows = "", 0
+    for i, (region, n) in enumerate(counts):
+        if i and rows + n > limit:
+            out.append((first, counts[i - 1][0]))
+            rows = 0
+        if rows == 0:
+            first = region
+        rows += n
+    if counts:
+        out.append((first, counts[-1][0]))
+    return out
+
+
+def _derive_parents_sql(con: Connection) -> None:
+    """Rows of ``_ri`` for the parent codes not published (``_published``), summed from their
+    children deepest first (``_parents``: code, parent, depth); a code is uncertain when any
+    of its parts is."""
+    sums = ", ".join(f"sum({x}) AS {x}" for x in MEASURES)
+    depth = con.execute("SELECT max(depth) FROM _parents").fetchone()
+    for d in range(int(depth[0] or 0) if depth else 0, 0, -1):
+        con.execute(f"""INSERT INTO _ri
+            SELECT r.region, p.parent AS industry, r.year, {sums}, bool_or(r.uncertain), ''
+            FROM _ri r JOIN _parents p ON r.industry = p.code
+            WHERE p.depth = {d} AND p.parent IS NOT NULL
+              AND p.parent NOT IN (SELECT industry FROM _published)
+            GROUP BY ALL""")
+    # published parents included (nothing to carry up when no value is uncertain: 20M
+    # generated rows, 2.4 s)
+    uncertain = con.execute("SELECT bool_or(uncertain) FROM _ri").fetchone()
+    if uncertain and uncertain[0]:
+        con.execute("""UPDATE _ri SET uncertain = true FROM (
+            WITH RECURSIVE up(region, year, industry, n) AS (
+                SELECT region, year, industry, 0 FROM _ri WHERE uncertain
+                UNION SELECT u.region, u.year, p.parent, u.n + 1 FROM up u JOIN _parents p ON u.industry = p.code
+                WHERE p.parent IS NOT NULL AND u.n < 6)
+            SELECT DISTINCT region, year, industry FROM up) c
+            WHERE _ri.region = c.region AND _ri.year = c.year AND _ri.industry = c.industry
+              AND NOT coalesce(_ri.uncertain, false)""")
 
 
 def _count(con: Connection, table: str) -> int:
@@ -729,20 +783,29 @@ class Compute:
         """Table *name* of the results file from *expr* (its declared schema checked), its
         columns in the declared order, written sorted by the schema's sort key when it declares one."""
         if self.spark is None:
-            spec = SCHEMAS.get(name)
-            order = f" ORDER BY {', '.join(spec.sort_key)}" if spec is not None and spec.sort_key else ""
-            columns = ", ".join(spec.names) if spec is not None else "*"
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {columns} FROM "
-                             f"({ibis.to_sql(expr, dialect='duckdb')}){order}")
-            check_table(self.con, name)
+            self.create_sql(name, str(ibis.to_sql(expr, dialect="duckdb")))
         else:
             write_table(self.con, name, spark_store.fetch(self.spark, expr))
 
-    def materialise(self, name: str, expr: ibis.Table) -> ibis.Table:
-        """*expr* computed once (a temporary table; cached on Spark), for several uses."""
+    def create_sql(self, name: str, query: str, *, append: bool = False) -> None:
+        """:meth:`create` from a DuckDB SELECT *query* (an expression compiled once and run
+        on several parts of the data, each part redefining the views it reads)."""
+        spec = SCHEMAS.get(name)
+        order = f" ORDER BY {', '.join(spec.sort_key)}" if spec is not None and spec.sort_key else ""
+        columns = ", ".join(spec.names) if spec is not None else "*"
+        into = f"INSERT INTO {name}" if append else f"CREATE OR REPLACE TABLE {name} AS"
+        self.con.execute(f"{into} SELECT {columns} FROM ({query}){order}")
+        check_table(self.con, name)
+
+    def materialise(self, name: str, expr: ibis.Table, *, append: bool = False) -> ibis.Table:
+        """*expr* computed once (a temporary table; cached on Spark), for several uses. With
+        *append* (DuckDB only) its rows are added to the temporary table *name*."""
         if self.spark is None:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+            into = f"INSERT INTO {name}" if append else f"CREATE OR REPLACE TEMP TABLE {name} AS"
+            self.con.execute(f"{into} {ibis.to_sql(expr, dialect='duckdb')}")
             return self.duckdb.table(name)
+        if append:
+            raise ValueError("appending to a cached Spark table")
         return expr.cache()
 
     def map_groups(self, expr: ibis.Table, by: list[str], fn: Callable[[pd.DataFrame], pd.DataFrame],
@@ -801,16 +864,51 @@ def _compute(con: Connection, engine: str, master: str, target: Path) -> Iterato
 
 def _build_indicators(compute: Compute, schemes: dict[str, Scheme], m: Methodology) -> None:
     """One pass over every scheme: aggregation and indicators into table ``clusters``."""
-    _write(compute.con, "_mapping", stacked_mapping(schemes), temp=True)
-    clusters = compute.materialise("_aggregated", aggregate(compute.table("region_industry"),
-                                                            compute.table("_mapping")))
-    totals = compute.table("region_totals")
-    # lq_traded: the US rule's LQ on the traded base (methodology §4c), in the same pass
-    ind = indicators.cluster_indicators(clusters, totals, m, traded_lq=True)
+    con = compute.con
+    _write(con, "_mapping", stacked_mapping(schemes), temp=True)
+    # on DuckDB a slice of regions at a time (joins and sorts of a slice's size: the base
+    # table is sorted by region, so a slice's rows are found by its zone maps), on Spark at once
+    slices: list[tuple[str, str] | None] = [None]
+    if compute.spark is None:
+        counts = [(str(r), int(n)) for r, n in con.execute(
+            "SELECT region, count(*) FROM region_industry GROUP BY region ORDER BY region").fetchall()]
+        slices = [*region_slices(counts, CLUSTER_SLICE_ROWS)] or [None]
+    base, mapping, totals = compute.table("region_industry"), compute.table("_mapping"), compute.table("region_totals")
+    for i, part in enumerate(slices):
+        rows = base if part is None else base.filter(base.region.between(*part))
+        clusters = compute.materialise("_aggregated", aggregate(rows, mapping), append=i > 0)
+    # the reference area's sums over all regions (lq_traded: the US rule's LQ on the traded
+    # base, methodology §4c, in the same pass)
+    sums = compute.materialise("_reference", indicators.reference_sums(
+        indicators.with_bases(clusters, totals, m, traded_lq=True), traded_lq=True))
     with_traded = [s.id for s in schemes.values() if s.traded_categories]
-    ind = ind.mutate(lq_traded=ibis.ifelse(ind.scheme.isin(with_traded), ind.lq_traded, ibis.null()))
-    # written sorted by its schema's sort key (scheme, region, year, category): one block per region
-    compute.create("clusters", ind.drop("employment_total", "wages_total"))
+
+    def indicators_of(own: ibis.Table, region_totals: ibis.Table) -> ibis.Table:
+        ind = indicators.cluster_indicators(own, region_totals, m, traded_lq=True, sums=sums)
+        ind = ind.mutate(lq_traded=ibis.ifelse(ind.scheme.isin(with_traded), ind.lq_traded, ibis.null()))
+        return ind.drop("employment_total", "wages_total")
+
+    drop_relation(con, "clusters")
+    if compute.spark is not None:  # every scheme at once
+        compute.create("clusters", indicators_of(clusters, totals))
+        return
+    # written sorted by its schema's sort key (scheme, region, year, category): a scheme and
+    # a slice of regions at a time, in key order, through two views that each part redefines
+    # (the query is compiled once: 0.27 s a time)
+    query = ""
+    ids = sorted(s.id for s in schemes.values())
+    for i, (scheme, part) in enumerate((s, p) for s in ids for p in slices):
+        bounds = f"region BETWEEN {_literal(part[0])} AND {_literal(part[1])}" if part else "true"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _part_clusters AS SELECT * FROM _aggregated "
+                    f"WHERE scheme = {_literal(scheme)} AND {bounds}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _part_totals AS SELECT * FROM region_totals WHERE {bounds}")
+        query = query or str(ibis.to_sql(indicators_of(compute.table("_part_clusters"),
+                                                       compute.table("_part_totals")), dialect="duckdb"))
+        compute.create_sql("clusters", query, append=i > 0)
+    if not query:  # no scheme: the table's columns, no rows
+        compute.create("clusters", indicators_of(clusters, totals))
+    con.execute("DROP VIEW IF EXISTS _part_clusters")
+    con.execute("DROP VIEW IF EXISTS _part_totals")
 
 
 #: per method: the column of the rated table holding its stars, and its criteria

@@ -132,15 +132,18 @@ def write_table(con: Connection, name: str, frame: Frame, *, schema: TableSchema
     return len(frame)
 
 
-def write_query(con: Connection, name: str, query: str) -> int:
+def write_query(con: Connection, name: str, query: str, *, append: bool = False) -> int:
     """Create or replace table *name* from the SELECT *query* (run in the database, never
-    through Python objects), cast to its declared schema and sorted by its sort key; rows."""
+    through Python objects), cast to its declared schema and sorted by its sort key; rows
+    in the table. With *append* the rows are added to the existing table instead (a table
+    written in sorted parts: each part sorted, the parts in key order)."""
     spec = _schema(name, None, False)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _query_{name} AS {query}")
     try:
         cols = [r[0] for r in con.execute(f"DESCRIBE _query_{name}").fetchall()]
         _, select = _select(cols, spec)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM _query_{name}{_order(spec, None)}")
+        into = f"INSERT INTO {name}" if append else f"CREATE OR REPLACE TABLE {name} AS"
+        con.execute(f"{into} SELECT {select} FROM _query_{name}{_order(spec, None)}")
     finally:
         con.execute(f"DROP VIEW IF EXISTS _query_{name}")
     return int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])

@@ -9,6 +9,7 @@ come back (docs/deploy.md §7). pyspark is imported only here, and only when ask
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -22,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from clusterobs import config
-from clusterobs.errors import ConfigError
+from clusterobs.errors import ConfigError, StoreError
 from clusterobs.store.engine import Connection
 
 
@@ -61,8 +62,37 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
     spark.sparkContext.setLogLevel("ERROR")
     try:
         yield ibis.pyspark.connect(spark)
+    except Exception as exc:
+        failure = driver_failure(exc)
+        if failure is None:
+            raise
+        raise StoreError(failure) from None
     finally:
-        spark.stop()
+        with contextlib.suppress(Exception):  # a JVM that died (out of memory) cannot be stopped
+            spark.stop()
+
+
+def driver_failure(exc: BaseException) -> str | None:
+    """The one-line message of a Spark driver that failed under a build (*exc*: py4j's error
+    when the JVM threw, or its lost connection once the JVM died; most often the driver's
+    heap, too small for the results it collects), or None for any other error.
+
+    >>> from py4j.protocol import Py4JNetworkError
+    >>> driver_failure(Py4JNetworkError("Answer from Java side is empty")).split(":")[0]
+    'the Spark driver failed (Py4JNetworkError'
+    >>> driver_failure(ValueError("no")) is None
+    True
+    """
+    from py4j.protocol import Py4JError
+
+    if not isinstance(exc, Py4JError | ConnectionError):
+        return None
+    text = str(exc).splitlines()[0] if str(exc).strip() else ""
+    memory = config.get("CLUSTEROBS_SPARK_DRIVER_MEMORY") or "4g"
+    return (f"the Spark driver failed ({type(exc).__name__}{': ' + text[:120] if text else ''}): most often "
+            f"its memory is too small for the results it collects; set CLUSTEROBS_SPARK_DRIVER_MEMORY "
+            f"(now {memory}; 20M generated rows need 10g) or spark-submit's --driver-memory "
+            "(docs/deploy.md section 7)")
 
 
 def share(con: Connection, backend: ibis.BaseBackend, name: str, scratch: Path) -> ibis.Table:
