@@ -24,3 +24,30 @@ def keys(t: ir.Table, *names: str) -> list[str]:
     ['year']
     """
     return (["scheme"] if "scheme" in t.columns else []) + list(names)
+
+
+def key_ranges(counts: list[tuple[str, int]], limit: int) -> list[tuple[str, str]]:
+    """Consecutive ranges ``(first, last)`` of the sorted keys of *counts* (key, rows), each
+    of at most *limit* rows unless one key alone has more: the slices of regions a build
+    computes and writes at a time, so that its hash tables and sorts stay a slice's size.
+
+    >>> key_ranges([("A", 5), ("B", 4), ("C", 2), ("D", 9)], 10)
+    [('A', 'B'), ('C', 'C'), ('D', 'D')]
+    >>> key_ranges([("A", 0), ("B", 12)], 10)  # a key without rows is kept
+    [('A', 'A'), ('B', 'B')]
+    >>> key_ranges([], 10)
+    []
+    """
+    out: list[tuple[str, str]] = []
+    first: str | None = None
+    rows = 0
+    for i, (key, n) in enumerate(counts):
+        if first is not None and rows + n > limit:
+            out.append((first, counts[i - 1][0]))
+            first = None
+        if first is None:
+            first, rows = key, 0
+        rows += n
+    if first is not None:
+        out.append((first, counts[-1][0]))
+    return out

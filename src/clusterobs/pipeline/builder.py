@@ -49,6 +49,7 @@ from clusterobs.core import (
 )
 from clusterobs.core.methodology import Methodology
 from clusterobs.core.schemes import Scheme, aggregate, minor_weights
+from clusterobs.core.tables import key_ranges
 from clusterobs.errors import ConfigError, StoreError
 from clusterobs.pipeline.loader import Progress, geography_key
 from clusterobs.pipeline.purity import write_purity
@@ -554,7 +555,7 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
     # one scan for the observation rows per region (the slices) and the published codes
     counted = con.execute("""SELECT region, industry, count(*) FROM _obs
                              GROUP BY GROUPING SETS ((region), (industry))""").fetchall()
-    slices = region_slices(sorted((r, int(n)) for r, _, n in counted if r is not None), BASE_SLICE_ROWS)
+    slices = key_ranges(sorted((r, int(n)) for r, _, n in counted if r is not None), BASE_SLICE_ROWS)
     parents = industry_parents(con, ds)
     derive = bool(parents and ds.derive_levels)
     if derive:
@@ -601,34 +602,11 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
 
 #: rows of the base table of the regions whose clusters are aggregated, and then (a scheme
 #: at a time) given their indicators and written, at once by :func:`_build_indicators` on DuckDB
-CLUSTER_SLICE_ROWS = 6_000_000
+CLUSTER_SLICE_ROWS = 16_000_000
 
 #: observation rows of the regions whose base table is computed and written at once by
 #: :func:`region_industry_sql` (20M generated rows: 8 slices of 2.7M cells)
 BASE_SLICE_ROWS = 8_000_000
-
-
-def region_slices(counts: list[tuple[str, int]], limit: int) -> list[tuple[str, str]]:
-    """Consecutive ranges ``(first, last)`` of the sorted regions of *counts* (region, rows),
-    each of at most *limit* rows unless one region alone has more.
-
-    >>> region_slices([("A", 5), ("B", 4), ("C", 2), ("D", 9)], 10)
-    [('A', 'B'), ('C', 'C'), ('D', 'D')]
-    >>> region_slices([], 10)
-    []
-    """
-    out: list[tuple[str, str]] = []
-    first, rows = "", 0
-    for i, (region, n) in enumerate(counts):
-        if i and rows + n > limit:
-            out.append((first, counts[i - 1][0]))
-            rows = 0
-        if rows == 0:
-            first = region
-        rows += n
-    if counts:
-        out.append((first, counts[-1][0]))
-    return out
 
 
 def _derive_parents_sql(con: Connection) -> None:
@@ -872,7 +850,7 @@ def _build_indicators(compute: Compute, schemes: dict[str, Scheme], m: Methodolo
     if compute.spark is None:
         counts = [(str(r), int(n)) for r, n in con.execute(
             "SELECT region, count(*) FROM region_industry GROUP BY region ORDER BY region").fetchall()]
-        slices = [*region_slices(counts, CLUSTER_SLICE_ROWS)] or [None]
+        slices = [*key_ranges(counts, CLUSTER_SLICE_ROWS)] or [None]
     base, mapping, totals = compute.table("region_industry"), compute.table("_mapping"), compute.table("region_totals")
     for i, part in enumerate(slices):
         rows = base if part is None else base.filter(base.region.between(*part))
@@ -994,6 +972,23 @@ def _rate_pass(compute: Compute, clusters: ibis.Table, table: str, methods: tupl
         con.unregister("_rated_part")
 
 
+def group_ids(frame: pd.DataFrame, by: tuple[str, ...]) -> tuple[npt.NDArray[np.int64], int]:
+    """An integer id per row of *frame* for its group of *by* (ids from 0 in order of first
+    appearance), and the number of groups: hash factorisations of each column and of their
+    combined codes (4M clusters: 0.1 s, against 0.75 s for pandas' ``ngroup``).
+
+    >>> ids, n = group_ids(pd.DataFrame({"a": ["x", "y", "x", None], "b": [1, 1, 1, 2]}), ("a", "b"))
+    >>> ids.tolist(), n
+    ([0, 1, 0, 2], 3)
+    """
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in by:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        key = key * max(len(uniques), 1) + codes
+    ids, groups = pd.factorize(key)
+    return np.asarray(ids, dtype=np.int64), len(groups)
+
+
 def rate_groups(frame: pd.DataFrame, methods: tuple[str, ...], m: Methodology) -> pd.DataFrame:
     """The ratings of *methods* of the clusters in *frame* (whole groups of
     :data:`RATING_GROUPS`, any number of them): their criteria and stars
@@ -1005,9 +1000,7 @@ def rate_groups(frame: pd.DataFrame, methods: tuple[str, ...], m: Methodology) -
     A cluster without data (no employment, or no region total to compare it with) is not
     rated: NULL stars, confidence and criteria, never "0 stars, certainly".
     """
-    group: npt.NDArray[np.int64] = np.asarray(
-        frame.groupby(list(RATING_GROUPS), sort=False, observed=True).ngroup(), dtype=np.int64)
-    n_groups = int(group.max()) + 1 if len(group) else 0
+    group, n_groups = group_ids(frame, RATING_GROUPS)
     rules = star_arrays.uscmp_strong if "uscmp-strong" in methods else star_arrays.eco_and_panorama
     sorts: star_arrays.SortCache = {}  # the criteria's sorts, which the confidence reuses
     workers = os.cpu_count() or 1

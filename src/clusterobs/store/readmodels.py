@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from clusterobs.core.stars import CRITERIA
+from clusterobs.core.tables import key_ranges
 from clusterobs.errors import StoreError
 from clusterobs.store import coverage, reader
 from clusterobs.store.engine import (
@@ -70,6 +71,10 @@ APPORTIONED_SQL = """
     FROM region_industry r JOIN w USING (industry)
     WHERE {where}
     GROUP BY ALL"""
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def estimated_sql(alias: str = "c", flags: str = "fl") -> str:
@@ -198,19 +203,27 @@ def _write_growth_notes(con: Connection) -> None:
     joins, notes, empty = [], [], []
     for column, span in coverage.SPANS.items():
         p = f"p{span}"
-        joins.append(f"LEFT JOIN clusters {p} ON {p}.scheme = c.scheme AND {p}.region = c.region "
-                     f"AND {p}.level = c.level AND {p}.category = c.category AND {p}.year = c.year - {span}")
+        joins.append(f"LEFT JOIN (SELECT * FROM clusters WHERE __BOUNDS__) {p} ON {p}.scheme = c.scheme "
+                     f"AND {p}.region = c.region AND {p}.level = c.level AND {p}.category = c.category "
+                     f"AND {p}.year = c.year - {span}")
         missing = f"(c.{column} IS NULL OR isnan(c.{column}))"
         why = coverage.reason_sql("c.year::INTEGER", span, breaks, "c.employment", f"{p}.employment",
                                   "c.coverage" if has_cover else "NULL::DOUBLE",
                                   f"{p}.coverage" if has_cover else "NULL::DOUBLE")
         notes.append(f"CASE WHEN {missing} THEN {why} END AS {column}_note")
         empty.append(missing)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _growth_notes AS
+    select = f"""
         SELECT c.rowid AS cid, {', '.join(notes)}
-        FROM clusters c {' '.join(joins)}
-        WHERE {' OR '.join(empty)}""")
+        FROM (SELECT rowid, * FROM clusters WHERE __BOUNDS__) c {' '.join(joins)}
+        WHERE {' OR '.join(empty)}"""
+    # a slice of regions at a time (a region's years are in its slice): self-joins of a
+    # slice's size (60M generated rows: 9.6 s at once, 4.7x the 20M time)
+    counts = [(str(r), int(n)) for r, n in con.execute(
+        "SELECT region, count(*) FROM clusters GROUP BY region ORDER BY region").fetchall()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _growth_notes AS {select.replace('__BOUNDS__', 'false')}")
+    for first, last in key_ranges(counts, SLICE_ROWS * 2):
+        bounds = f"region BETWEEN {_literal(first)} AND {_literal(last)}"
+        con.execute(f"INSERT INTO _growth_notes {select.replace('__BOUNDS__', bounds)}")
 
 
 def write_similar_regions(con: Connection, version: int | None = None) -> int:
