@@ -142,3 +142,16 @@ def test_nearest_in_blocks_of_rows_ranks_as_peers_does() -> None:
         assert [s for _, s in found[i]] == pytest.approx([s for _, s in expected])
     assert found[2][0] == (n - 1, pytest.approx(1.0)) and found[n - 1][0] == (2, pytest.approx(1.0))
     assert found[3] == [] and all(3 not in [j for j, _ in row] for row in found)
+
+
+def test_nearest_ranks_ties_of_rounding_as_peers_does() -> None:
+    """Small integer mixes and repeated rows: many cosines equal but for their last bits,
+    which the single-precision candidates and the double-precision products must not order
+    differently from peers (ties by index on 12 decimals)."""
+    rng = np.random.default_rng(3)
+    shares = rng.integers(0, 3, (300, 5)).astype(float)
+    shares[100:150] = shares[0]
+    found = _nearest(shares, 5)
+    for i in range(len(shares)):
+        expected = [p.index for p in mm.peers(shares, i, 5)] if shares[i].any() else []
+        assert [j for j, _ in found[i]] == expected, i
