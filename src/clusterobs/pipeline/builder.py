@@ -64,6 +64,7 @@ from clusterobs.store.engine import (
     check_table,
     drop_relation,
     ibis_backend,
+    literal,
     write_query,
     write_table,
 )
@@ -257,7 +258,7 @@ def attach_inputs(con: Connection, source: Path | None, ds: Dataset, *, copy: bo
     without, :data:`INPUTS` reads them from *source*, attached read-only as ``src`` until
     :func:`detach_inputs`.
     """
-    ids = ", ".join(_literal(i) for i in ds.source_ids)
+    ids = ", ".join(literal(i) for i in ds.source_ids)
     if source is None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {INPUTS} AS SELECT * FROM observations WHERE dataset IN ({ids})")
         return
@@ -276,7 +277,7 @@ def attach_inputs(con: Connection, source: Path | None, ds: Dataset, *, copy: bo
 
 def _copy_observations(con: Connection, ds: Dataset) -> None:
     """Copy *ds*'s observations from the attached loaded store ``src`` into ``observations``."""
-    ids = ", ".join(_literal(i) for i in ds.source_ids)
+    ids = ", ".join(literal(i) for i in ds.source_ids)
     con.execute(f"INSERT INTO observations SELECT * FROM src.observations WHERE dataset IN ({ids})")
 
 
@@ -358,7 +359,7 @@ def base_context(con: Connection, m: Methodology, max_year: int | None, ds: Data
     """The :class:`BaseContext` of *ds* from the results file (and its :data:`INPUTS`)."""
     hierarchy = None
     if m.impute_missing:
-        exclude = f"AND NOT regexp_full_match(region, {_literal(ds.geography.exclude)})" if ds.geography.exclude else ""
+        exclude = f"AND NOT regexp_full_match(region, {literal(ds.geography.exclude)})" if ds.geography.exclude else ""
         codes = [r[0] for r in con.execute(
             f"""SELECT DISTINCT industry FROM {INPUTS} WHERE measure IN (SELECT unnest(?)) AND year <= ? {exclude}
                 ORDER BY 1""", [list(MEASURES), max_year or 9999]).fetchall()]
@@ -524,10 +525,6 @@ def in_database(ds: Dataset, m: Methodology) -> bool:
     return not m.impute_missing and not ds.geography.has_crosswalk
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, ds: Dataset) -> None:
     """Tables ``region_industry`` and ``region_totals`` of a dataset without estimation or
     NUTS conversion, computed in the database: the same rows as :func:`region_industry` and
@@ -541,10 +538,10 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
     (:func:`clusterobs.core.industries.derive_ancestors`); the regions' levels; the business
     totals (:func:`clusterobs.core.industries.business_total`).
     """
-    scale = " ".join(f"WHEN source = {_literal(src.id)} AND measure = {_literal(meas)} THEN {src.scale_of(meas)!r}"
+    scale = " ".join(f"WHEN source = {literal(src.id)} AND measure = {literal(meas)} THEN {src.scale_of(meas)!r}"
                      for src in ds.sources for meas in MEASURES if src.scale_of(meas) != 1.0)
     value = f"value * CASE {scale} ELSE 1.0 END" if scale else "value"
-    exclude = f"AND NOT regexp_full_match(region, {_literal(ds.geography.exclude)})" if ds.geography.exclude else ""
+    exclude = f"AND NOT regexp_full_match(region, {literal(ds.geography.exclude)})" if ds.geography.exclude else ""
     letters = _uncertain_letters(ds).replace("]", "").replace("\\", "")
     pick = ", ".join(f"max(v) FILTER (WHERE measure = '{x}') AS {x}" for x in MEASURES)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW _obs AS
@@ -567,7 +564,7 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
             {"industry": pd.Series(sorted(i for r, i, _ in counted if r is None), dtype=object)}), temp=True)
     key = geography_key(ds)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _levels AS SELECT region, level FROM regions
-                    WHERE nuts_version = {int(m.nuts_version)} AND geography = {_literal(key)}""")
+                    WHERE nuts_version = {int(m.nuts_version)} AND geography = {literal(key)}""")
     known = "AND r.region IN (SELECT region FROM _levels)" if _count(con, "_levels") else ""
     drop_relation(con, "region_industry")
     for i, (first, last) in enumerate(slices or [("", "")]):
@@ -582,7 +579,7 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
                 SELECT region, industry, year, {pick},
                        bool_or(regexp_matches(flag, '[{letters}]')) FILTER (WHERE flag <> '') AS uncertain,
                        string_agg(flag, '') FILTER (WHERE measure = 'employment' AND flag <> '') AS flags
-                FROM _obs WHERE region BETWEEN {_literal(first)} AND {_literal(last)}
+                FROM _obs WHERE region BETWEEN {literal(first)} AND {literal(last)}
                 GROUP BY region, industry, year
                 HAVING count(v) > 0)""")
         if derive:
@@ -652,7 +649,7 @@ def _totals_sql(con: Connection, ds: Dataset, parents: dict[str, str | None]) ->
     the declared total industries where every one has a row, else the top-level rows."""
     sums = ", ".join(f"sum({x}) AS {x}_total" for x in MEASURES)
     if ds.total_industries:
-        codes = ", ".join(_literal(c) for c in ds.total_industries)
+        codes = ", ".join(literal(c) for c in ds.total_industries)
         # complete coverage per measure: every total industry has a value of it
         complete = ", ".join(f"CASE WHEN count({x}) = {len(set(ds.total_industries))} "
                              f"THEN sum({x}) END AS {x}_total" for x in MEASURES)
@@ -876,9 +873,9 @@ def _build_indicators(compute: Compute, schemes: dict[str, Scheme], m: Methodolo
     query = ""
     ids = sorted(s.id for s in schemes.values())
     for i, (scheme, part) in enumerate((s, p) for s in ids for p in slices):
-        bounds = f"region BETWEEN {_literal(part[0])} AND {_literal(part[1])}" if part else "true"
+        bounds = f"region BETWEEN {literal(part[0])} AND {literal(part[1])}" if part else "true"
         con.execute(f"CREATE OR REPLACE TEMP VIEW _part_clusters AS SELECT * FROM _aggregated "
-                    f"WHERE scheme = {_literal(scheme)} AND {bounds}")
+                    f"WHERE scheme = {literal(scheme)} AND {bounds}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW _part_totals AS SELECT * FROM region_totals WHERE {bounds}")
         query = query or str(ibis.to_sql(indicators_of(compute.table("_part_clusters"),
                                                        compute.table("_part_totals")), dialect="duckdb"))

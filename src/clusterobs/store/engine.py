@@ -88,6 +88,15 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def literal(value: str) -> str:
+    """*value* as an SQL string literal.
+
+    >>> literal("Provence-Alpes-Côte d'Azur")
+    "'Provence-Alpes-Côte d''Azur'"
+    """
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _select(frame_columns: list[str], spec: TableSchema | None) -> tuple[list[str], str]:
     """(columns in table order, their SELECT list cast to the declared types)."""
     if spec is None:

@@ -37,6 +37,7 @@ from clusterobs.store.engine import (
     CatalogException,
     Connection,
     drop_relation,
+    literal,
     write_table,
 )
 
@@ -71,10 +72,6 @@ APPORTIONED_SQL = """
     FROM region_industry r JOIN w USING (industry)
     WHERE {where}
     GROUP BY ALL"""
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def estimated_sql(alias: str = "c", flags: str = "fl") -> str:
@@ -179,7 +176,7 @@ def write_ratings_view(con: Connection) -> None:
         own = set(CRITERIA[method])
         col = functools.partial(reader.method_column, method)
         criteria = ", ".join(f"{col(c)} AS {c}" if c in own else f"NULL::BOOLEAN AS {c}" for c in ALL_CRITERIA)
-        listed = ", ".join("'" + s.replace("'", "''") + "'" for s in schemes)
+        listed = ", ".join(literal(s) for s in schemes)
         parts.append(f"""
             SELECT scheme, '{method}' AS method, region, nuts_level AS level, year, category,
                    {col('stars')}::TINYINT AS stars, {col('stars_confidence')} AS confidence,
@@ -222,7 +219,7 @@ def _write_growth_notes(con: Connection) -> None:
         "SELECT region, count(*) FROM clusters GROUP BY region ORDER BY region").fetchall()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE _growth_notes AS {select.replace('__BOUNDS__', 'false')}")
     for first, last in key_ranges(counts, SLICE_ROWS * 2):
-        bounds = f"region BETWEEN {_literal(first)} AND {_literal(last)}"
+        bounds = f"region BETWEEN {literal(first)} AND {literal(last)}"
         con.execute(f"INSERT INTO _growth_notes {select.replace('__BOUNDS__', bounds)}")
 
 
