@@ -68,11 +68,13 @@ def test_a_build_in_slices_of_regions_gives_the_same_tables(isolated_var: Path, 
     monkeypatch.setattr(builder, "BASE_SLICE_ROWS", 9000)
     monkeypatch.setattr(builder, "CLUSTER_SLICE_ROWS", 12000)
     monkeypatch.setattr(readmodels, "SLICE_ROWS", 700)  # the read model's slices, and the growth notes'
+    monkeypatch.setattr(builder, "RATING_SLICE_ROWS", 400)  # the rating passes: a few years at a time
     made: list[int] = []
     slices = builder.key_ranges
     monkeypatch.setattr(builder, "key_ranges", lambda *a: made.append(len(slices(*a))) or slices(*a))
     sliced = builder.build(dataset="gen-slices", out=isolated_var / "sliced.duckdb")
     assert made[0] == 8 and 1 < made[1] < 8  # the base table a region at a time, the clusters a few
+    assert max(made[2:]) > 1  # a scheme's years in several rating passes
     assert whole.rows == sliced.rows
     tables = {"region_industry": "region, industry, year", "region_totals": "region, year",
               "clusters": "scheme, region, year, category", "cluster_view": "scheme, region, year, category"}
@@ -84,5 +86,7 @@ def test_a_build_in_slices_of_regions_gives_the_same_tables(isolated_var: Path, 
             assert len(right) >= 40
             pd.testing.assert_frame_equal(left, right, obj=table)
             assert right.equals(b.execute(f"SELECT * FROM {table} ORDER BY {key}").df()), table
+        ratings = "SELECT * FROM ratings ORDER BY scheme, method, region, year, category"
+        pd.testing.assert_frame_equal(a.execute(ratings).df(), b.execute(ratings).df(), obj="ratings")
         notes = b.execute("SELECT count(growth_5y_note) FROM cluster_view").fetchone()
         assert notes[0] > 0  # why a growth rate is empty, from the sliced self-joins

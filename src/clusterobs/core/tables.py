@@ -8,7 +8,12 @@ includes the scheme, so one pass computes all schemes.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import ibis.expr.types as ir
+
+#: a sortable key of :func:`key_ranges` (a region code, a year)
+K = TypeVar("K", str, int)
 
 #: columns of an aggregated cluster table (output of :func:`clusterobs.core.schemes.aggregate`)
 CLUSTER_KEYS = ("region", "level", "year", "category")
@@ -26,7 +31,7 @@ def keys(t: ir.Table, *names: str) -> list[str]:
     return (["scheme"] if "scheme" in t.columns else []) + list(names)
 
 
-def key_ranges(counts: list[tuple[str, int]], limit: int) -> list[tuple[str, str]]:
+def key_ranges(counts: list[tuple[K, int]], limit: int) -> list[tuple[K, K]]:
     """Consecutive ranges ``(first, last)`` of the sorted keys of *counts* (key, rows), each
     of at most *limit* rows unless one key alone has more: the slices of regions a build
     computes and writes at a time, so that its hash tables and sorts stay a slice's size.
@@ -38,8 +43,8 @@ def key_ranges(counts: list[tuple[str, int]], limit: int) -> list[tuple[str, str
     >>> key_ranges([], 10)
     []
     """
-    out: list[tuple[str, str]] = []
-    first: str | None = None
+    out: list[tuple[K, K]] = []
+    first: K | None = None
     rows = 0
     for i, (key, n) in enumerate(counts):
         if first is not None and rows + n > limit:

@@ -927,10 +927,12 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
 
     ECO and Panorama come from one pass over the clusters (their criteria share the
     sorts); the US rule from a second pass over the schemes with traded categories. On
-    DuckDB each pass runs one scheme at a time (the criteria's groups are within a scheme, so
-    the same ratings; the process then holds one scheme's rated clusters, not all of them); on
-    Spark over all schemes at once (each pass is a job). Each rating row carries its
-    cluster's ``rowid`` in ``clusters`` as ``cid``.
+    DuckDB each pass runs on one scheme and a range of its years at a time, at most
+    :data:`RATING_SLICE_ROWS` clusters unless a year alone has more (the criteria's groups
+    are within a scheme and a year, so the same ratings; the process holds that many rated
+    clusters, not a whole scheme's: about 4 GB per 12M); on Spark over all schemes at once
+    (each pass is a job). Each rating row carries its cluster's ``rowid`` in ``clusters`` as
+    ``cid``.
     """
     con = compute.con
     # ckey: the cluster's 63-bit key for its confidence draws (signed: Spark has no UBIGINT)
@@ -943,8 +945,17 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
     (stars_table, stars_methods), (us_table, us_methods) = RATED
     everything = [r[0] for r in con.execute("SELECT DISTINCT scheme FROM clusters ORDER BY 1").fetchall()]
     columns = ["cid", "ckey", "scheme", "category", *RATING_INPUTS]
-    for schemes in ([everything] if compute.spark is not None else [[s] for s in everything]):
+    parts: list[tuple[list[str], tuple[int, int] | None]] = [(everything, None)]  # Spark: at once
+    if compute.spark is None:  # a scheme and a range of its years at a time
+        parts = []
+        for scheme in everything:
+            years = [(int(y), int(n)) for y, n in con.execute(
+                "SELECT year, count(*) FROM clusters WHERE scheme = ? GROUP BY 1 ORDER BY 1", [scheme]).fetchall()]
+            parts += [([scheme], span) for span in key_ranges(years, RATING_SLICE_ROWS)]
+    for schemes, span in parts:
         part = t.filter(t.scheme.isin(schemes))
+        if span is not None:
+            part = part.filter(part.year.between(*span))
         _rate_pass(compute, part.select(*columns), stars_table, stars_methods, m)
         traded = [s for s in schemes if s in traded_schemes]
         if traded:
@@ -953,6 +964,9 @@ def _rate(compute: Compute, m: Methodology, traded_schemes: list[str]) -> None:
             _rate_pass(compute, scoped.mutate(lq=scoped.lq_traded).select(*columns), us_table, us_methods, m)
     con.execute("DROP VIEW _clusters_keyed")
 
+
+#: clusters rated at once on DuckDB (:func:`_rate`)
+RATING_SLICE_ROWS = 5_000_000
 
 #: the groups the confidence of a rating is computed within (methodology §4, confidence)
 RATING_GROUPS = ("scheme", "level", "year", "category")
