@@ -135,12 +135,6 @@ def star_confidence(df: pd.DataFrame, method: str, m: Methodology, workers: int 
     return _stars(df, method, m, group, n_groups, jitter, rng, cache)
 
 
-#: the columns :func:`star_confidence` reads (any method)
-_READ = frozenset({"employment", "establishments", "lq", "share_region", "wage_per_employee",
-                   "uncertain_share", "employment_lower", "employment_upper", "traded", "category",
-                   "dynamism", "stars", "strong", "group", "key", *GROUP})
-
-
 def _in_threads(df: pd.DataFrame, method: str, m: Methodology, workers: int,
                 group: IntArray, cache: SortCache | None) -> FloatArray:
     """:func:`star_confidence` of each share of the groups (group id modulo *workers*) in a
@@ -150,14 +144,8 @@ def _in_threads(df: pd.DataFrame, method: str, m: Methodology, workers: int,
     share = group % workers
     rows = [np.flatnonzero(share == w) for w in range(workers)]
     out = np.ones(len(df))
-    # each thread's rows of the columns the draws read, not of the whole frame (60M generated
-    # rows: the largest scheme's 12.1M clusters, about 1 GB less at the peak)
-    used = df[[c for c in df.columns if c in _READ]]
-
     def part(idx: IntArray) -> FloatArray:
-        rows = pd.DataFrame(used.iloc[idx])
-        rows.attrs = df.attrs
-        return star_confidence(rows, method, m, cache=cache)
+        return star_confidence(pd.DataFrame(df.iloc[idx]), method, m, cache=cache)
 
     with ThreadPoolExecutor(workers) as pool:
         for idx, conf in zip(rows, pool.map(part, rows), strict=True):
