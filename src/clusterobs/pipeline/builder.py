@@ -536,7 +536,9 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
     the feasible range of a published value is the value; parent industry levels summed from
     their children, deepest first, where the source does not publish them
     (:func:`clusterobs.core.industries.derive_ancestors`); the regions' levels; the business
-    totals (:func:`clusterobs.core.industries.business_total`).
+    totals (:func:`clusterobs.core.industries.business_total`). All but the totals run a slice
+    of whole regions at a time (:data:`BASE_SLICE_ROWS` observation rows), the slices written
+    in key order, so the table comes out sorted while each pivot and sort stays a slice's size.
     """
     scale = " ".join(f"WHEN source = {literal(src.id)} AND measure = {literal(meas)} THEN {src.scale_of(meas)!r}"
                      for src in ds.sources for meas in MEASURES if src.scale_of(meas) != 1.0)
@@ -838,7 +840,10 @@ def _compute(con: Connection, engine: str, master: str, target: Path) -> Iterato
 
 
 def _build_indicators(compute: Compute, schemes: dict[str, Scheme], m: Methodology) -> None:
-    """One pass over every scheme: aggregation and indicators into table ``clusters``."""
+    """Aggregation and indicators of every scheme into table ``clusters``: on DuckDB the
+    aggregation a slice of regions at a time (:data:`CLUSTER_SLICE_ROWS` base rows), the
+    reference sums over all regions, then the indicators a scheme and a slice at a time,
+    written in key order; on Spark in one pass."""
     con = compute.con
     _write(con, "_mapping", stacked_mapping(schemes), temp=True)
     # on DuckDB a slice of regions at a time (joins and sorts of a slice's size: the base
