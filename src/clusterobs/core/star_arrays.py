@@ -119,7 +119,7 @@ def descending_within(group: IntArray, v: FloatArray, start: IntArray, count: In
     """The values *v* by group (*start*, *count*: each group's place and size in that order),
     each group's descending: the rows put in group order by a stable radix sort, then each
     group's values sorted on their own (4M values in 1,760 groups: 0.2 s, against 0.9 s for
-    :func:`by_group_descending`'s global sort; 12M: 0.9 s against 3.7 s).
+    one global sort of the values then stable radix sorts by group; 12M: 0.9 s against 3.7 s).
 
     >>> descending_within(np.array([1, 0, 1, 0]), np.array([1.0, 2.0, 3.0, 4.0]),
     ...                   np.array([0, 2]), np.array([2, 2])).tolist()
@@ -133,19 +133,6 @@ def descending_within(group: IntArray, v: FloatArray, start: IntArray, count: In
             negated[first:first + n].sort()
     out: FloatArray = -negated
     return out
-
-
-def by_group_descending(group: IntArray, v: FloatArray) -> IntArray:
-    """The order of ``np.lexsort((-v, group))`` (by group, then by value descending; equal
-    values in any order): a sort of the values, then stable radix sorts by the group's 16-bit
-    halves (3x faster than lexsort on 2.3M rows)."""
-    order = np.argsort(-v)
-    g = group[order]
-    low = np.argsort((g & 0xFFFF).astype(np.uint16), kind="stable")
-    order, g = order[low], g[low]
-    if len(g) and int(g.max()) > 0xFFFF:
-        order = order[np.argsort((g >> 16).astype(np.uint32), kind="stable")]
-    return np.asarray(order, dtype=np.int64)
 
 
 def column(df: pd.DataFrame, name: str) -> FloatArray:
