@@ -173,9 +173,11 @@ def _interpolate(values: Floats, known: Bools, years: Floats) -> tuple[Floats, B
     return out, ~np.isnan(out), nearest
 
 
-def _group_ratio(num: Floats, den: Floats, ok: Bools, group: npt.NDArray[np.intp]) -> Floats:
+def _group_ratio(num: Floats, den: Floats, ok: Bools, group: npt.NDArray[np.intp],
+                 pooled: Floats | None = None) -> Floats:
     """Σ num / Σ den over cells ``ok`` of the same (year, group of regions, industry);
-    where a group has none, the same over all regions; NaN where neither exists."""
+    where a group has none, the same over all regions (*pooled*, per year and industry,
+    when the regions are estimated apart: :class:`Pooled`); NaN where neither exists."""
     n_year, _, n_ind = num.shape
     n_group = int(group.max(initial=-1)) + 1
     a = np.where(ok, num, 0.0)
@@ -187,7 +189,7 @@ def _group_ratio(num: Floats, den: Floats, ok: Bools, group: npt.NDArray[np.intp
         sb[:, g] = b[:, group == g].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         local = (sa / sb)[:, group, :]
-        overall = (a.sum(axis=1) / b.sum(axis=1))[:, None, :]
+        overall = (a.sum(axis=1) / b.sum(axis=1) if pooled is None else pooled)[:, None, :]
     local = np.where(np.isfinite(local) & (local > 0), local, np.nan)
     overall = np.where(np.isfinite(overall) & (overall > 0), overall, np.nan)
     return np.where(np.isnan(local), np.broadcast_to(overall, local.shape), local)
@@ -231,20 +233,32 @@ def _rake_axis(x: Floats, known: Bools, unknown: Bools, active: Bools, tree: _Tr
 
 def _balance(m: _Measure, prior: Floats, lo: Floats, hi: Floats, industries: _Tree,
              regions: _Tree, rounds: int) -> Floats:
-    """RAS over both trees from ``prior``, unknown cells kept in ``[lo, hi]``."""
+    """RAS over both trees from ``prior``, unknown cells kept in ``[lo, hi]``.
+
+    The trees never join two countries (roots of the region tree), so each country is
+    balanced on its own: it stops at the first round that leaves it unchanged (within
+    1e-6), whichever other countries share the arrays; a country estimated alone gets the
+    same values as among all of them (:class:`Pooled`)."""
     known, unknown = m.known, m.unknown
     x = np.where(known, m.values, np.clip(np.nan_to_num(prior), lo, hi))
     act_i = _active(m.present, industries)
     act_r = np.swapaxes(_active(np.swapaxes(m.present, 1, 2), regions), 1, 2)
     xt = np.swapaxes(x, 1, 2)
     kt, ut, at = (np.swapaxes(a, 1, 2) for a in (known, unknown, act_r))
+    country = _roots(regions)
+    done = np.zeros(len(regions.codes), dtype=bool)  # per region: its country has settled
     for _ in range(rounds):
         before = x.copy()
         _rake_axis(xt, kt, ut, at, regions)
         np.copyto(x, np.clip(x, lo, hi), where=unknown)
         _rake_axis(x, known, unknown, act_i, industries)
         np.copyto(x, np.clip(x, lo, hi), where=unknown)
-        if np.allclose(before, x, rtol=1e-6, atol=1e-6):
+        x[:, done] = before[:, done]
+        moved = ~np.isclose(before, x, rtol=1e-6, atol=1e-6).all(axis=(0, 2))
+        unsettled = np.zeros(len(regions.codes), dtype=bool)
+        unsettled[np.unique(country[moved])] = True
+        done |= ~unsettled[country]
+        if done.all():
             break
     _rake_axis(x, known, unknown, act_i, industries)
     return x
@@ -259,6 +273,103 @@ def _cube_values(out: pd.DataFrame, cube_flat: npt.NDArray[np.intp], shape: tupl
     return arr
 
 
+@dataclass(frozen=True)
+class Pooled:
+    """What the estimate of a country takes from all countries (§5.2b), so that countries
+    estimated apart (an engine's groups: :func:`pooled_sums`, :func:`wage_per_person`) get
+    the values they get estimated together.
+
+    ``ratios``: ``year, industry, pair, num, den`` — per pair of measures (:data:`PAIRS`) the
+    sums, over every region where both are published, that a country without its own
+    ratio falls back to (:func:`pooled_sums` of each group, added up). ``wage_range``:
+    ``industry, low, high`` — the :data:`WAGE_PERCENTILES` of the wage per person over all
+    countries (:func:`wage_range`); None until known.
+    """
+
+    ratios: pd.DataFrame
+    wage_range: pd.DataFrame | None = None
+
+
+#: the measure pairs of the pooled ratios: wages per person, persons per local unit
+PAIRS = {"wage": (WAGES, EMPLOYMENT), "size": (EMPLOYMENT, ESTABLISHMENTS)}
+
+
+@dataclass
+class _Prepared:
+    """The cube of one call: trees, the measures' (year, region, industry) arrays."""
+
+    industries: _Tree
+    regions: _Tree
+    split: pd.DataFrame
+    cube: object
+    measures: list[str]
+    years: Floats
+    order: npt.NDArray[np.intp]
+    shape4: tuple[int, ...]
+    data: dict[str, _Measure]
+    eq: list[npt.NDArray[np.generic]]
+    country: npt.NDArray[np.intp]
+
+    def find(self, names: frozenset[str]) -> str | None:
+        return next((n for n in self.measures if n in names), None)
+
+    def ok(self, pair: str) -> tuple[Floats, Floats, Bools] | None:
+        """(numerator, denominator, cells where both are published and the denominator
+        positive) of a :data:`PAIRS` ratio; None when a measure is missing."""
+        num, den = (self.find(names) for names in PAIRS[pair])
+        if num is None or den is None:
+            return None
+        n, d = self.data[num], self.data[den]
+        return n.values, d.values, n.known & d.known & (d.values > 0)
+
+    def pooled(self, pooled: Pooled | None, pair: str) -> Floats | None:
+        """The pooled ratio of *pair* on this cube's (year, industry) axes (NaN where none)."""
+        if pooled is None:
+            return None
+        r = pooled.ratios[pooled.ratios["pair"] == pair]
+        y = pd.Index(self.years.astype(np.int64)).get_indexer(pd.Index(r["year"].astype(np.int64)))
+        i = self.industries.codes.get_indexer(pd.Index(r["industry"]))
+        keep = (y >= 0) & (i >= 0)
+        out = np.full((len(self.years), len(self.industries.codes)), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[y[keep], i[keep]] = (r["num"].to_numpy(dtype=np.float64) / r["den"].to_numpy(dtype=np.float64))[keep]
+        return out
+
+
+def _prepare(obs: pd.DataFrame, industry_hierarchy: pd.DataFrame,
+             region_hierarchy: pd.DataFrame | None) -> _Prepared:
+    industries = _build_tree(industry_hierarchy, "industry", pd.Index([], dtype=object))
+    _check_table(obs, industries.codes)
+    region_codes = pd.Index(pd.unique(obs["region"].astype(str)))
+    pairs = region_hierarchy if region_hierarchy is not None else nuts_region_hierarchy(region_codes)
+    regions = _build_tree(pairs, "region", region_codes)
+    split = split_missing(obs, industry_hierarchy, regions=pairs)
+    cube = _to_cube(obs, regions, industries)
+    years_f = pd.factorize(obs["year"])[1]
+    measures = list(pd.factorize(obs["measure"])[1].astype(str))
+    order = np.argsort(np.asarray(years_f, dtype=np.float64), kind="stable")
+    years = np.asarray(years_f, dtype=np.float64)[order]
+    shape4 = (len(years_f), len(measures), len(regions.codes), len(industries.codes))
+
+    def per_measure(a: npt.NDArray[np.generic]) -> list[npt.NDArray[np.generic]]:
+        b = a.reshape(shape4)[order]
+        return [b[:, k] for k in range(len(measures))]
+
+    vals, pres = per_measure(cube.values), per_measure(cube.present)
+    eq = per_measure(_cube_values(split, cube.flat, cube.values.shape))
+    data = {name: _Measure(np.ascontiguousarray(v), np.ascontiguousarray(p))
+            for name, v, p in zip(measures, vals, pres, strict=True)}
+    return _Prepared(industries, regions, split, cube, measures, years, order, shape4, data, eq,
+                     _roots(regions))
+
+
+def _checked(method: str, rounds: int) -> None:
+    if method not in METHODS:
+        raise MethodError(f"method is {method!r}: expected one of {list(METHODS)}")
+    if rounds < 1:
+        raise MethodError(f"rounds is {rounds}: expected at least 1")
+
+
 def estimate_missing(
     obs: pd.DataFrame,
     industry_hierarchy: pd.DataFrame,
@@ -266,6 +377,7 @@ def estimate_missing(
     method: Literal["constrained", "equal"] = "constrained",
     *,
     rounds: int = 40,
+    pooled: Pooled | None = None,
 ) -> pd.DataFrame:
     """Fill confidential and missing cells (methodology §5.2b); see the module note.
 
@@ -283,6 +395,9 @@ def estimate_missing(
         both trees) or ``"equal"`` (the ECO equal split of :func:`split_missing`).
     rounds:
         Most balancing rounds (each one pass along each tree).
+    pooled:
+        When *obs* holds some of the countries of a dataset: what they take from all of them
+        (:class:`Pooled`), so that their estimates are the ones they get estimated together.
 
     Returns
     -------
@@ -290,64 +405,16 @@ def estimate_missing(
         The rows of ``obs`` in order, ``value`` filled (a published value never changes),
         the columns of :func:`split_missing` plus ``lower``, ``upper``, ``method``, ``prior``.
     """
-    if method not in METHODS:
-        raise MethodError(f"method is {method!r}: expected one of {list(METHODS)}")
-    if rounds < 1:
-        raise MethodError(f"rounds is {rounds}: expected at least 1")
-    industries = _build_tree(industry_hierarchy, "industry", pd.Index([], dtype=object))
-    _check_table(obs, industries.codes)
-    region_codes = pd.Index(pd.unique(obs["region"].astype(str)))
-    pairs = region_hierarchy if region_hierarchy is not None else nuts_region_hierarchy(region_codes)
-    regions = _build_tree(pairs, "region", region_codes)
-    split = split_missing(obs, industry_hierarchy, regions=pairs)
-    cube = _to_cube(obs, regions, industries)
-    years_f = pd.factorize(obs["year"])[1]
-    measures = list(pd.factorize(obs["measure"])[1].astype(str))
-    n_year, n_meas = len(years_f), len(measures)
-    order = np.argsort(np.asarray(years_f, dtype=np.float64), kind="stable")
-    years = np.asarray(years_f, dtype=np.float64)[order]
-    shape4 = (n_year, n_meas, len(regions.codes), len(industries.codes))
-
-    def per_measure(a: npt.NDArray[np.generic]) -> list[npt.NDArray[np.generic]]:
-        b = a.reshape(shape4)[order]
-        return [b[:, k] for k in range(n_meas)]
-
-    vals, pres = per_measure(cube.values), per_measure(cube.present)
-    eq = per_measure(_cube_values(split, cube.flat, cube.values.shape))
-    data = {name: _Measure(np.ascontiguousarray(v), np.ascontiguousarray(p))
-            for name, v, p in zip(measures, vals, pres, strict=True)}
-    results: dict[str, tuple[Floats, Floats, Floats, npt.NDArray[np.int8]]] = {}
-    country = _roots(regions)
-
-    def find(names: frozenset[str]) -> str | None:
-        return next((n for n in measures if n in names), None)
-
-    emp, est, wag = find(EMPLOYMENT), find(ESTABLISHMENTS), find(WAGES)
-    ordered = [n for n in (emp, est) if n] + [n for n in measures if n not in (emp, est)]
-    for name in ordered:
-        m = data[name]
-        k = measures.index(name)
-        lo, hi = _bounds(m, industries, regions)
-        if method == "equal":
-            x = np.where(m.known, m.values, eq[k])
-            src = np.where(m.unknown & ~np.isnan(eq[k]), 4, 0).astype(np.int8)
-            results[name] = (x, lo, hi, src)
-            continue
-        equal = np.asarray(eq[k], dtype=np.float64)
-        prior, src = _prior(name, m, data, results, equal, years, country, emp, est, wag)
-        fill = m.unknown & (np.isfinite(hi) | (src > 0))
-        src = np.where(fill, src, 0).astype(np.int8)
-        x = _balance(m, np.where(fill, prior, np.nan), lo, hi, industries, regions, rounds)
-        if name == wag and emp is not None:
-            x = _bound_wages(x, m, results[emp][0], lo, hi, country, industries, regions, rounds)
-        x = np.where(m.known | fill, x, np.nan)
-        results[name] = (x, lo, hi, src)
-    out = _output(split, cube, results, measures, order, shape4, method)
+    _checked(method, rounds)
+    p = _prepare(obs, industry_hierarchy, region_hierarchy)
+    results = _estimates(p, method, rounds, pooled)
+    out = _output(p.split, p.cube, results, p.measures, p.order, p.shape4, method)
     if method == "constrained":
-        ind_parent = industries.codes.to_numpy(dtype=object)[industries.parent[cube.industry]]
-        reg_parent = regions.codes.to_numpy(dtype=object)[regions.parent[cube.region]]
-        has_ind = industries.parent[cube.industry] >= 0
-        has_reg = regions.parent[cube.region] >= 0
+        industries, regions, cube = p.industries, p.regions, p.cube
+        ind_parent = industries.codes.to_numpy(dtype=object)[industries.parent[cube.industry]]  # type: ignore[attr-defined]
+        reg_parent = regions.codes.to_numpy(dtype=object)[regions.parent[cube.region]]  # type: ignore[attr-defined]
+        has_ind = industries.parent[cube.industry] >= 0  # type: ignore[attr-defined]
+        has_reg = regions.parent[cube.region] >= 0  # type: ignore[attr-defined]
         parent = np.full(len(out), None, dtype=object)
         parent[has_reg] = reg_parent[has_reg]
         parent[has_ind] = ind_parent[has_ind]
@@ -356,11 +423,123 @@ def estimate_missing(
     return out
 
 
-def _prior(name: str, m: _Measure, data: dict[str, _Measure],
-           results: dict[str, tuple[Floats, Floats, Floats, npt.NDArray[np.int8]]],
+_Results = dict[str, tuple[Floats, Floats, Floats, npt.NDArray[np.int8]]]
+
+
+def _estimates(p: _Prepared, method: str, rounds: int, pooled: Pooled | None,
+               only: str | None = None) -> _Results:
+    """Estimate, range and prior code of every measure (employment and local units first;
+    with *only*, that measure and the ones before it)."""
+    results: _Results = {}
+    emp, est, wag = p.find(EMPLOYMENT), p.find(ESTABLISHMENTS), p.find(WAGES)
+    ordered = [n for n in (emp, est) if n] + [n for n in p.measures if n not in (emp, est)]
+    ratios = {pair: p.pooled(pooled, pair) for pair in PAIRS}
+    for name in ordered:
+        m = p.data[name]
+        k = p.measures.index(name)
+        lo, hi = _bounds(m, p.industries, p.regions)
+        if method == "equal":
+            x = np.where(m.known, m.values, p.eq[k])
+            src = np.where(m.unknown & ~np.isnan(p.eq[k]), 4, 0).astype(np.int8)
+            results[name] = (x, lo, hi, src)
+        else:
+            equal = np.asarray(p.eq[k], dtype=np.float64)
+            prior, src = _prior(name, m, p.data, results, equal, p.years, p.country, emp, est, wag, ratios)
+            fill = m.unknown & (np.isfinite(hi) | (src > 0))
+            src = np.where(fill, src, 0).astype(np.int8)
+            x = _balance(m, np.where(fill, prior, np.nan), lo, hi, p.industries, p.regions, rounds)
+            if name == wag and emp is not None:
+                band = None if pooled is None or pooled.wage_range is None else _band(p, pooled.wage_range)
+                x = _bound_wages(x, m, results[emp][0], lo, hi, p.country, p.industries, p.regions, rounds, band)
+            x = np.where(m.known | fill, x, np.nan)
+            results[name] = (x, lo, hi, src)
+        if name == only:
+            break
+    return results
+
+
+def _band(p: _Prepared, wage_range: pd.DataFrame) -> tuple[Floats, Floats]:
+    """The pooled wage-per-person range on this cube's industries (0 to inf where none)."""
+    low, high = np.full(len(p.industries.codes), 0.0), np.full(len(p.industries.codes), np.inf)
+    i = p.industries.codes.get_indexer(pd.Index(wage_range["industry"]))
+    keep = i >= 0
+    low[i[keep]] = wage_range["low"].to_numpy(dtype=np.float64)[keep]
+    high[i[keep]] = wage_range["high"].to_numpy(dtype=np.float64)[keep]
+    return low, high
+
+
+def pooled_sums(obs: pd.DataFrame, industry_hierarchy: pd.DataFrame,
+                region_hierarchy: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The sums behind the pooled ratios (:class:`Pooled`) over the regions of *obs*:
+    ``year, industry, pair, num, den``, one row per (year, industry, pair) with published
+    cells. Summed over the groups of a dataset's countries they give ``Pooled.ratios``.
+
+    >>> from clusterobs.core.imputation import sbs_industry_hierarchy
+    >>> obs = pd.DataFrame({"region": "AT11", "industry": "C10", "year": 2020,
+    ...     "measure": ["employment", "establishments"], "value": [30.0, 3.0], "flag": None})
+    >>> pooled_sums(obs, sbs_industry_hierarchy(["C10"])).to_dict("records")
+    [{'year': 2020, 'industry': 'C10', 'pair': 'size', 'num': 30.0, 'den': 3.0}]
+    """
+    p = _prepare(obs, industry_hierarchy, region_hierarchy)
+    parts = []
+    for pair in PAIRS:
+        found = p.ok(pair)
+        if found is None:
+            continue
+        num, den, ok = found
+        a, b = np.where(ok, num, 0.0).sum(axis=1), np.where(ok, den, 0.0).sum(axis=1)
+        y, i = np.nonzero(ok.any(axis=1))
+        parts.append(pd.DataFrame({"year": p.years[y].astype(np.int64), "industry": p.industries.codes[i],
+                                   "pair": pair, "num": a[y, i], "den": b[y, i]}))
+    columns = ["year", "industry", "pair", "num", "den"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def pooled_ratios(sums: pd.DataFrame) -> pd.DataFrame:
+    """:func:`pooled_sums` of every group of countries added up (``Pooled.ratios``), in a
+    fixed order whatever order the groups came in."""
+    ordered = sums.sort_values(["pair", "year", "industry", "num", "den"], kind="stable")
+    return ordered.groupby(["year", "industry", "pair"], as_index=False, sort=True)[["num", "den"]].sum()
+
+
+def wage_per_person(obs: pd.DataFrame, industry_hierarchy: pd.DataFrame,
+                    region_hierarchy: pd.DataFrame | None = None, *, pooled: Pooled,
+                    rounds: int = 40) -> pd.DataFrame:
+    """``industry, wage_per_person``: the published wages over the estimated employment of
+    every cell of *obs* that has both (employment estimated with *pooled* ratios), the
+    values whose percentiles bound a wage estimate (:func:`wage_range`)."""
+    p = _prepare(obs, industry_hierarchy, region_hierarchy)
+    emp, wag = p.find(EMPLOYMENT), p.find(WAGES)
+    if emp is None or wag is None:
+        return pd.DataFrame({"industry": pd.Series(dtype=object), "wage_per_person": pd.Series(dtype=float)})
+    e_hat = _estimates(p, "constrained", rounds, pooled, only=emp)[emp][0]
+    wpp = _wage_per_person(p.data[wag], e_hat)
+    y, r, i = np.nonzero(~np.isnan(wpp))
+    return pd.DataFrame({"industry": p.industries.codes[i], "wage_per_person": wpp[y, r, i]})
+
+
+def wage_range(values: pd.DataFrame) -> pd.DataFrame:
+    """``industry, low, high``: the :data:`WAGE_PERCENTILES` of the wage per person
+    (:func:`wage_per_person` of every group of countries) of each industry with at least 20
+    values, the range a wage estimate is kept in."""
+    rows = []
+    for industry, v in values.groupby("industry", sort=True)["wage_per_person"]:
+        if len(v) >= MIN_WAGE_VALUES:
+            low, high = np.percentile(v.to_numpy(dtype=np.float64), WAGE_PERCENTILES)
+            rows.append((industry, float(low), float(high)))
+    return pd.DataFrame(rows, columns=["industry", "low", "high"])
+
+
+#: the values of wage per person an industry needs for its percentiles to bound estimates
+MIN_WAGE_VALUES = 20
+
+
+def _prior(name: str, m: _Measure, data: dict[str, _Measure], results: _Results,
            equal: Floats, years: Floats, country: npt.NDArray[np.intp],
-           emp: str | None, est: str | None, wag: str | None) -> tuple[Floats, npt.NDArray[np.int8]]:
-    """Prior level of every cell and its source code (index into :data:`PRIORS`)."""
+           emp: str | None, est: str | None, wag: str | None,
+           pooled: dict[str, Floats | None]) -> tuple[Floats, npt.NDArray[np.int8]]:
+    """Prior level of every cell and its source code (index into :data:`PRIORS`); *pooled*:
+    the pooled ratio of each of :data:`PAIRS` (None: pooled over the regions here)."""
     known = m.known
     shape = m.values.shape
     prior = np.full(shape, np.nan)
@@ -378,7 +557,7 @@ def _prior(name: str, m: _Measure, data: dict[str, _Measure],
         own, _, _ = _interpolate(ratio, ~np.isnan(ratio), years)
         take(e_hat * own, 1)
         ok = known & data[emp].known & (data[emp].values > 0)
-        take(e_hat * _group_ratio(m.values, data[emp].values, ok, country), 2)
+        take(e_hat * _group_ratio(m.values, data[emp].values, ok, country, pooled["wage"]), 2)
     else:
         trend, _, nearest = _interpolate(m.values, known, years)
         if units is not None:
@@ -392,30 +571,38 @@ def _prior(name: str, m: _Measure, data: dict[str, _Measure],
         if name == emp and wag is not None:
             w = data[wag]
             ok = known & w.known & (m.values > 0)
-            take(w.values / _group_ratio(w.values, m.values, ok, country), 2)
+            take(w.values / _group_ratio(w.values, m.values, ok, country, pooled["wage"]), 2)
         if name == emp and units is not None:
             ok = known & units.known & (units.values > 0)
-            take(units.values * _group_ratio(m.values, units.values, ok, country), 3)
+            take(units.values * _group_ratio(m.values, units.values, ok, country, pooled["size"]), 3)
         if name == est and emp is not None:
             e = data[emp]
             ok = known & e.known & (m.values > 0)
-            take(e.values / _group_ratio(e.values, m.values, ok, country), 2)
+            take(e.values / _group_ratio(e.values, m.values, ok, country, pooled["size"]), 2)
     take(equal, 4)
     return prior, src
 
 
+def _wage_per_person(m: _Measure, e_hat: Floats) -> Floats:
+    """Published wages over estimated employment, where both (else NaN)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m.known & (e_hat > 0), m.values / e_hat, np.nan)
+
+
 def _bound_wages(x: Floats, m: _Measure, e_hat: Floats, lo: Floats, hi: Floats,
                  country: npt.NDArray[np.intp], industries: _Tree, regions: _Tree,
-                 rounds: int) -> Floats:
-    """Rebalance wages with wage per person kept in the industry's published range."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wpp = np.where(m.known & (e_hat > 0), m.values / e_hat, np.nan)
-    flat = np.moveaxis(wpp, 2, 0).reshape(wpp.shape[2], -1)
-    q_lo, q_hi = np.full(flat.shape[0], 0.0), np.full(flat.shape[0], np.inf)
-    has = (~np.isnan(flat)).sum(axis=1) >= 20
-    if has.any():
-        q = np.nanpercentile(flat[has], WAGE_PERCENTILES, axis=1)
-        q_lo[has], q_hi[has] = q[0], q[1]
+                 rounds: int, band: tuple[Floats, Floats] | None = None) -> Floats:
+    """Rebalance wages with wage per person kept in the industry's published range (its
+    :data:`WAGE_PERCENTILES` here, or *band*: low and high per industry, pooled)."""
+    if band is None:
+        flat = np.moveaxis(_wage_per_person(m, e_hat), 2, 0).reshape(x.shape[2], -1)
+        q_lo, q_hi = np.full(flat.shape[0], 0.0), np.full(flat.shape[0], np.inf)
+        has = (~np.isnan(flat)).sum(axis=1) >= MIN_WAGE_VALUES
+        if has.any():
+            q = np.nanpercentile(flat[has], WAGE_PERCENTILES, axis=1)
+            q_lo[has], q_hi[has] = q[0], q[1]
+    else:
+        q_lo, q_hi = band
     e = np.where(np.isfinite(e_hat), e_hat, np.nan)
     plaus_lo = np.nan_to_num(e * q_lo[None, None, :], nan=0.0)
     with np.errstate(invalid="ignore"):
@@ -425,8 +612,7 @@ def _bound_wages(x: Floats, m: _Measure, e_hat: Floats, lo: Floats, hi: Floats,
     return _balance(m, np.where(m.unknown, x, np.nan), new_lo, new_hi, industries, regions, rounds)
 
 
-def _output(split: pd.DataFrame, cube: object, results: dict[str, tuple[Floats, Floats, Floats,
-            npt.NDArray[np.int8]]], measures: list[str], order: npt.NDArray[np.intp],
+def _output(split: pd.DataFrame, cube: object, results: _Results, measures: list[str], order: npt.NDArray[np.intp],
             shape4: tuple[int, ...], method: str) -> pd.DataFrame:
     """The rows of ``split`` with the estimates, ranges, method and prior written in."""
     n_year = shape4[0]

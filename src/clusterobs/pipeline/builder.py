@@ -24,7 +24,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -353,6 +353,9 @@ class BaseContext:
     parents: dict[str, str | None]
     #: region -> level in the geography's version
     regions: pd.DataFrame
+    #: what the estimates of some countries take from all of them, when the engine's groups
+    #: hold some countries each (:func:`pooled`); None when one group holds them all
+    pooled: estimation.Pooled | None = None
 
 
 def base_context(con: Connection, m: Methodology, max_year: int | None, ds: Dataset) -> BaseContext:
@@ -424,6 +427,8 @@ def region_industry(con: Connection, m: Methodology, max_year: int | None = None
         source=t.dataset, region=t.region, industry=t.industry, year=t.year.cast("int32"),
         measure=t.measure, value=t.value, flag=t.flag,
         country=t.region.substr(0, 2) if per_country(ds, m) else ibis.literal(""))
+    if per_country(ds, m) and m.impute_missing and m.estimation != "equal" and not compute.at_once:
+        context = pooled(compute, obs, context)
     rows = compute.map_groups(obs, ["country"], functools.partial(base_rows, context=context), BASE_SCHEMA,
                               categorical=False)
     frame: pd.DataFrame = rows.to_pandas()
@@ -431,29 +436,82 @@ def region_industry(con: Connection, m: Methodology, max_year: int | None = None
 
 
 def per_country(ds: Dataset, m: Methodology) -> bool:
-    """Whether :func:`base_rows` may run per country (a NUTS code's first two letters): yes
-    for the NUTS conversion and the rest; not when confidential cells are estimated, whose
-    priors fall back to a ratio pooled over all countries where a country has none
-    (``estimation._group_ratio``, §5.2b): a country's estimates depend on the others (on
-    Austria, Portugal and Slovenia, 349 of 22,624 cells differ when each is estimated alone),
-    so the dataset is one group until those pooled ratios are computed first."""
-    return ds.geography.kind == "nuts" and not m.impute_missing
+    """Whether :func:`base_rows` runs per country (a NUTS code's first two letters): a NUTS
+    dataset's countries are apart in the NUTS conversion, the region tree and the balancing
+    of estimates (§5.3, §5.2b). What the estimates take from all countries (the pooled ratios
+    a country without its own falls back to, the range of wage per person) comes first, from
+    two passes over the countries (:func:`pooled`): estimated alone with them, a country
+    gets its estimates among all (without them, 349 of 22,624 cells of Austria, Portugal
+    and Slovenia differ)."""
+    return ds.geography.kind == "nuts"
+
+
+#: the columns of :func:`pooled_part` and :func:`wage_part`
+POOLED_SCHEMA = pa.schema([("year", pa.int64()), ("industry", pa.string()), ("pair", pa.string()),
+                           ("num", pa.float64()), ("den", pa.float64())])
+WAGE_SCHEMA = pa.schema([("industry", pa.string()), ("wage_per_person", pa.float64())])
+
+
+def pooled(compute: Compute, obs: ibis.Table, context: BaseContext) -> BaseContext:
+    """*context* with what the estimates of each country take from all of them (§5.2b,
+    :class:`clusterobs.core.estimation.Pooled`), in two passes over the countries on the
+    engine: the sums of the pooled ratios (:func:`pooled_part`), added up; then, estimating
+    employment with them, the wage per person of every cell with published wages
+    (:func:`wage_part`), whose percentiles bound the wage estimates."""
+    sums = compute.map_groups(obs, ["country"], functools.partial(pooled_part, context=context),
+                              POOLED_SCHEMA, categorical=False).to_pandas()
+    context = replace(context, pooled=estimation.Pooled(estimation.pooled_ratios(sums)))
+    wages = compute.map_groups(obs, ["country"], functools.partial(wage_part, context=context),
+                               WAGE_SCHEMA, categorical=False).to_pandas()
+    assert context.pooled is not None
+    return replace(context, pooled=replace(context.pooled, wage_range=estimation.wage_range(wages)))
+
+
+def _estimation_input(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
+    """The observations of whole countries as the estimation reads them: scaled values."""
+    return _scaled(obs.drop(columns=["country"], errors="ignore"), context.ds)
+
+
+def pooled_part(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
+    """The sums of the pooled ratios over the countries of *obs*
+    (:func:`clusterobs.core.estimation.pooled_sums`)."""
+    obs = _estimation_input(obs, context)
+    if obs.empty:
+        none: pd.DataFrame = POOLED_SCHEMA.empty_table().to_pandas()
+        return none
+    assert context.hierarchy is not None  # base_context reads it when estimating
+    return estimation.pooled_sums(obs[ESTIMATED_COLUMNS], context.hierarchy)
+
+
+def wage_part(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
+    """The wage per person of the cells of the countries of *obs*
+    (:func:`clusterobs.core.estimation.wage_per_person`, with the pooled ratios)."""
+    obs = _estimation_input(obs, context)
+    if obs.empty:
+        none: pd.DataFrame = WAGE_SCHEMA.empty_table().to_pandas()
+        return none
+    assert context.hierarchy is not None and context.pooled is not None
+    return estimation.wage_per_person(obs[ESTIMATED_COLUMNS], context.hierarchy, pooled=context.pooled)
+
+
+#: the columns of the observations the estimation reads
+ESTIMATED_COLUMNS = ["region", "industry", "year", "measure", "value", "flag"]
 
 
 def base_rows(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
     """The ``region_industry`` rows (:data:`BASE_SCHEMA`) of the observations *obs* of whole
     countries: scaled values, estimates of withheld cells (§5.2b), NUTS conversion (§5.3),
     one row per region x industry x year with flags and uncertainty, derived parent levels and
-    region levels. Without estimation a country's rows do not depend on the other countries
-    in *obs* (:func:`per_country`)."""
+    region levels. A country's rows do not depend on the other countries in *obs* when they
+    are estimated with the pooled part of ``context`` (:func:`per_country`, :func:`pooled`)."""
     ds, m = context.ds, context.m
-    obs = _scaled(obs.drop(columns=["country"], errors="ignore"), ds)
+    obs = _estimation_input(obs, context)
     obs["imputed"] = False
     if m.impute_missing and len(obs):
-        cols = ["region", "industry", "year", "measure", "value", "flag"]
         method: Literal["constrained", "equal"] = "equal" if m.estimation == "equal" else "constrained"
         assert context.hierarchy is not None  # base_context reads it when estimating
-        est = estimation.estimate_missing(obs[cols], context.hierarchy, method=method)
+        est = estimation.estimate_missing(obs[ESTIMATED_COLUMNS], context.hierarchy, method=method,
+                                          pooled=context.pooled)
         # only what the source withheld is estimated: a cell it does not publish at all (a
         # country missing a whole year) stays missing, never an extrapolation shown as data
         letters = "".join({c for src in ds.sources for c in src.flag_letters("confidential")})
@@ -749,6 +807,11 @@ class Compute:
                  scratch: Path | None = None) -> None:
         self.con, self.spark, self.scratch = con, spark, scratch
         self.duckdb = ibis_backend(con)
+
+    @property
+    def at_once(self) -> bool:
+        """Whether :meth:`map_groups` gives its function every group at once (in process)."""
+        return self.spark is None
 
     def table(self, name: str) -> ibis.Table:
         """Table *name* of the results file, on the engine."""
