@@ -1,8 +1,8 @@
 """Scaling benchmark (issue 19): build time and peak memory against rows of generated data.
 
 For each size (default 1M, 5M and 20M rows; ``SCALING_ROWS=1000000,5000000`` to choose;
-Spark ``local[2]`` points for ``SCALING_SPARK_ROWS``, default 1M, 5M and 20M, the driver's
-heap sized by :func:`driver_memory` unless ``CLUSTEROBS_SPARK_DRIVER_MEMORY`` is set) a
+Spark ``local[2]`` points for ``SCALING_SPARK_ROWS``, default 1M, 5M and 20M, with the
+default driver heap: results come back as Parquet files, not through the driver) a
 dataset is generated with ``clusterobs data generate`` (seed 1, regions sized for about 55%
 of the region x class x year cells, 20 years, the 615 NACE classes) into a private
 ``CLUSTEROBS_VAR``, then built with ``clusterobs build`` in a child process, whose wall time
@@ -60,25 +60,13 @@ def measure(rows: int, var: Path, env: dict[str, str], spark: bool) -> list[dict
                                "--rows", str(rows), "--seed", "1"], env)
     out = []
     for engine in ("duckdb", "spark") if spark else ("duckdb",):
-        heap = {"CLUSTEROBS_SPARK_DRIVER_MEMORY": env.get("CLUSTEROBS_SPARK_DRIVER_MEMORY") or driver_memory(rows)}
-        build_s, build_gb, text = _timed([sys.executable, "-c", _CHILD, name, engine], {**env, **heap})
+        build_s, build_gb, text = _timed([sys.executable, "-c", _CHILD, name, engine], env)
         report = json.loads(text.strip().splitlines()[-1])
         store = var / "store" / "datasets" / f"{name}.duckdb"
         out.append({"rows": rows, "engine": engine, "generate_s": gen_s, "generate_gb": gen_gb,
                     "build_s": build_s, "build_gb": build_gb, "steps": report["seconds"],
                     "tables": report["rows"], "results_mb": store.stat().st_size / 1e6})
     return out
-
-
-def driver_memory(rows: int) -> str:
-    """The Spark driver's heap for a build of *rows* generated rows: the default 4g up to 8M
-    rows, then 1g per 2M (it collects the rated clusters; 20M rows ran out of 4g and built
-    in 10g, docs/deploy.md section 7).
-
-    >>> driver_memory(5_000_000), driver_memory(20_000_000)
-    ('4g', '10g')
-    """
-    return f"{max(4, -(-rows // 2_000_000))}g"
 
 
 def exponent(points: list[dict[str, Any]], key: str) -> float:

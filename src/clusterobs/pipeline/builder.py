@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
 from clusterobs import __version__, config
 from clusterobs.core import (
@@ -431,7 +432,7 @@ def region_industry(con: Connection, m: Methodology, max_year: int | None = None
         context = pooled(compute, obs, context)
     rows = compute.map_groups(obs, ["country"], functools.partial(base_rows, context=context), BASE_SCHEMA,
                               categorical=False)
-    frame: pd.DataFrame = rows.to_pandas()
+    frame: pd.DataFrame = rows.to_table().to_pandas()
     return frame.sort_values(["region", "industry", "year"]).reset_index(drop=True)
 
 
@@ -459,10 +460,10 @@ def pooled(compute: Compute, obs: ibis.Table, context: BaseContext) -> BaseConte
     employment with them, the wage per person of every cell with published wages
     (:func:`wage_part`), whose percentiles bound the wage estimates."""
     sums = compute.map_groups(obs, ["country"], functools.partial(pooled_part, context=context),
-                              POOLED_SCHEMA, categorical=False).to_pandas()
+                              POOLED_SCHEMA, categorical=False).to_table().to_pandas()
     context = replace(context, pooled=estimation.Pooled(estimation.pooled_ratios(sums)))
     wages = compute.map_groups(obs, ["country"], functools.partial(wage_part, context=context),
-                               WAGE_SCHEMA, categorical=False).to_pandas()
+                               WAGE_SCHEMA, categorical=False).to_table().to_pandas()
     assert context.pooled is not None
     return replace(context, pooled=replace(context.pooled, wage_range=estimation.wage_range(wages)))
 
@@ -809,6 +810,13 @@ class Compute:
         self.duckdb = ibis_backend(con)
 
     @property
+    def _scratch(self) -> Path:
+        """The hand-over folder of a Spark build."""
+        if self.scratch is None:
+            raise StoreError("a Spark build needs its hand-over folder")
+        return self.scratch
+
+    @property
     def at_once(self) -> bool:
         """Whether :meth:`map_groups` gives its function every group at once (in process)."""
         return self.spark is None
@@ -825,7 +833,7 @@ class Compute:
         if self.spark is None:
             self.create_sql(name, str(ibis.to_sql(expr, dialect="duckdb")))
         else:
-            write_table(self.con, name, spark_store.fetch(self.spark, expr))
+            write_table(self.con, name, spark_store.fetch(self.spark, expr, self._scratch))
 
     def create_sql(self, name: str, query: str, *, append: bool = False) -> None:
         """:meth:`create` from a DuckDB SELECT *query* (an expression compiled once and run
@@ -849,18 +857,19 @@ class Compute:
         return expr.cache()
 
     def map_groups(self, expr: ibis.Table, by: list[str], fn: Callable[[pd.DataFrame], pd.DataFrame],
-                   schema: pa.Schema, *, categorical: bool = True) -> pa.Table:
+                   schema: pa.Schema, *, categorical: bool = True) -> pads.Dataset:
         """*fn* (a pandas frame of whole groups of *by* -> a frame of *schema*) applied to the
         rows of *expr*: on DuckDB in process, to all rows at once; on Spark by the executors,
         to each partition of the rows partitioned by *by* (``mapInPandas``). *fn* must give a
-        group the same rows whatever other groups share its frame; the rows come back as Arrow.
+        group the same rows whatever other groups share its frame; the rows come back as an
+        Arrow dataset (in memory; on Spark, Parquet files the executors wrote, read lazily).
         In process, text columns reach *fn* as categoricals unless *categorical* is false.
         """
         if self.spark is None:
             rows = self.con.sql(str(ibis.to_sql(expr, dialect="duckdb"))).to_arrow_table()
             frame = _categorical(rows) if categorical else rows.to_pandas()
-            return pa.Table.from_pandas(fn(frame)[schema.names], schema=schema, preserve_index=False)
-        return spark_store.map_groups(self.spark, expr, by, fn, schema)
+            return pads.dataset(pa.Table.from_pandas(fn(frame)[schema.names], schema=schema, preserve_index=False))
+        return spark_store.map_groups(self.spark, expr, by, fn, schema, self._scratch)
 
     @contextmanager
     def relation(self, expr: ibis.Table) -> Iterator[str]:
@@ -869,7 +878,7 @@ class Compute:
         if self.spark is None:
             yield f"({ibis.to_sql(expr, dialect='duckdb')})"
             return
-        self.con.register("_computed", spark_store.fetch(self.spark, expr))
+        self.con.register("_computed", spark_store.fetch(self.spark, expr, self._scratch))
         try:
             yield "_computed"
         finally:

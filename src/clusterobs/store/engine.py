@@ -21,6 +21,7 @@ import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pads
 
 from clusterobs.errors import StoreError
 from clusterobs.store.schema import SCHEMAS, TableSchema
@@ -39,8 +40,8 @@ PermissionException = duckdb.PermissionException
 #: the SQL dialect of the store, for ``ibis.to_sql``
 DIALECT = "duckdb"
 
-#: what a table is written from
-Frame: TypeAlias = pd.DataFrame | pa.Table
+#: what a table is written from (an Arrow dataset: Parquet files read as they are written in)
+Frame: TypeAlias = pd.DataFrame | pa.Table | pads.Dataset
 _names = itertools.count()
 
 
@@ -81,7 +82,13 @@ def drop_relation(con: Connection, name: str) -> None:
 
 
 def _columns(frame: Frame) -> list[str]:
+    if isinstance(frame, pads.Dataset):
+        return list(frame.schema.names)
     return list(frame.column_names) if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
+
+
+def _rows(frame: Frame) -> int:
+    return int(frame.count_rows()) if isinstance(frame, pads.Dataset) else len(frame)
 
 
 def _quote(name: str) -> str:
@@ -138,7 +145,7 @@ def write_table(con: Connection, name: str, frame: Frame, *, schema: TableSchema
     with _registered(con, frame) as view:
         con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {name} AS "
                     f"SELECT {select} FROM {view}{_order(spec, sort_by)}")
-    return len(frame)
+    return _rows(frame)
 
 
 def write_query(con: Connection, name: str, query: str, *, append: bool = False) -> int:
@@ -190,7 +197,7 @@ def replace_rows(con: Connection, name: str, frame: Frame, where: str | None = N
     with _registered(con, frame) as view:
         con.execute(f"INSERT INTO {name} ({', '.join(_quote(c) for c in columns)}) "
                     f"SELECT {select} FROM {view}{_order(spec, sort_by)}")
-    return len(frame)
+    return _rows(frame)
 
 
 def check_table(con: Connection, name: str, schema: TableSchema | None = None) -> None:

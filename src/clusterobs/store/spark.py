@@ -10,6 +10,7 @@ come back (docs/deploy.md §7). pyspark is imported only here, and only when ask
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pads
 
 from clusterobs import config
 from clusterobs.errors import ConfigError, StoreError
@@ -48,11 +50,12 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
     local = master.startswith("local")
     spark = (builder.appName("clusterobs-build")
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")  # the build reports its own steps
              .config("spark.sql.shuffle.partitions",
                      config.get("CLUSTEROBS_SPARK_PARTITIONS") or ("4" if local else "200"))
              .config("spark.sql.session.timeZone", "UTC")
-             # the rated clusters come back through the driver (a local JVM's default 1 GB
-             # dies on 5M rows); with spark-submit its --driver-memory applies instead
+             # results come back as Parquet files (land), not through the driver's JVM; with
+             # spark-submit its --driver-memory applies instead
              .config("spark.driver.memory", config.get("CLUSTEROBS_SPARK_DRIVER_MEMORY") or "4g")
              .config("spark.driver.maxResultSize", "0")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -75,7 +78,7 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
 def driver_failure(exc: BaseException) -> str | None:
     """The one-line message of a Spark driver that failed under a build (*exc*: py4j's error
     when the JVM threw, or its lost connection once the JVM died; most often the driver's
-    heap, too small for the results it collects), or None for any other error.
+    heap), or None for any other error.
 
     >>> from py4j.protocol import Py4JNetworkError
     >>> driver_failure(Py4JNetworkError("Answer from Java side is empty")).split(":")[0]
@@ -90,9 +93,8 @@ def driver_failure(exc: BaseException) -> str | None:
     text = str(exc).splitlines()[0] if str(exc).strip() else ""
     memory = config.get("CLUSTEROBS_SPARK_DRIVER_MEMORY") or "4g"
     return (f"the Spark driver failed ({type(exc).__name__}{': ' + text[:120] if text else ''}): most often "
-            f"its memory is too small for the results it collects; set CLUSTEROBS_SPARK_DRIVER_MEMORY "
-            f"(now {memory}; 20M generated rows need 10g) or spark-submit's --driver-memory "
-            "(docs/deploy.md section 7)")
+            f"its memory is too small; set CLUSTEROBS_SPARK_DRIVER_MEMORY (now {memory}) or spark-submit's "
+            "--driver-memory (docs/deploy.md section 7)")
 
 
 def share(con: Connection, backend: ibis.BaseBackend, name: str, scratch: Path) -> ibis.Table:
@@ -106,9 +108,10 @@ def share(con: Connection, backend: ibis.BaseBackend, name: str, scratch: Path) 
 
 
 def map_groups(backend: ibis.BaseBackend, expr: ibis.Table, by: list[str],
-               fn: Callable[[pd.DataFrame], pd.DataFrame], schema: pa.Schema) -> pa.Table:
+               fn: Callable[[pd.DataFrame], pd.DataFrame], schema: pa.Schema, scratch: Path) -> pads.Dataset:
     """*fn* run by the executors on the rows of *expr* partitioned by *by* (each partition
-    whole groups, its Arrow batches joined into one frame), the results collected as Arrow."""
+    whole groups, its Arrow batches joined into one frame), the results written as Parquet
+    under *scratch* (:func:`land`)."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     backend._run_pre_execute_hooks(expr)  # as Ibis's own execute does (memtables, UDFs)
@@ -123,9 +126,32 @@ def map_groups(backend: ibis.BaseBackend, expr: ibis.Table, by: list[str],
             yield out.astype({c: object for c in names if pd.api.types.is_string_dtype(out[c])})
 
     mapped = frame.repartition(*by).mapInPandas(run, from_arrow_schema(schema))
-    return mapped.toArrow().cast(schema)
+    return land(mapped, scratch, schema)
 
 
-def fetch(backend: ibis.BaseBackend, expr: ibis.Table) -> pa.Table:
-    """The rows of *expr* computed on Spark, as Arrow (collected by the driver)."""
-    return backend.to_pyarrow(expr)
+def fetch(backend: ibis.BaseBackend, expr: ibis.Table, scratch: Path) -> pads.Dataset:
+    """The rows of *expr* computed on Spark, written as Parquet under *scratch* (:func:`land`)."""
+    backend._run_pre_execute_hooks(expr)
+    return land(backend.raw_sql(backend.compile(expr)), scratch)
+
+
+_landed = itertools.count()
+
+
+def land(frame: Any, scratch: Path, schema: pa.Schema | None = None) -> pads.Dataset:
+    """The rows of the Spark DataFrame *frame*, written by the executors as Parquet files in
+    a new folder of *scratch* (the hand-over folder, which the driver sees), as a dataset the
+    results file reads lazily: nothing passes through the driver's JVM, whose memory no longer
+    grows with the results (it collected them before: 20M generated rows needed a 10 GB heap)."""
+    path = scratch / f"result-{next(_landed)}.parquet"
+    frame.write.mode("overwrite").parquet(str(path))
+    files = sorted(str(f) for f in path.glob("*.parquet"))
+    if not files:  # no rows: Spark writes no part file
+        return pads.dataset(pa.Table.from_batches([], schema=schema or _arrow_schema(frame)))
+    return pads.dataset(files, schema=schema, format="parquet")
+
+
+def _arrow_schema(frame: Any) -> pa.Schema:
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(frame.schema)
