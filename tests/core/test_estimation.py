@@ -215,3 +215,27 @@ def test_holdout_on_one_country_beats_equal_split(sbs_path: Path) -> None:
     assert summary.loc["constrained", "within_25"] > summary.loc["equal", "within_25"]
     # ranges hold the truth up to the rounding of the published totals
     assert summary.loc["constrained", "range_contains"] >= 0.95
+
+
+def test_pooled_ratios_add_up_the_groups_sums() -> None:
+    """Countries estimated apart fall back to the ratio of the sums over all of them: the
+    sums of each group, added up (Σ num / Σ den, not the mean of the groups' ratios)."""
+    from clusterobs.core.estimation import pooled_ratios
+
+    sums = pd.DataFrame({"year": [2020, 2020, 2020], "industry": ["C10", "C10", "C11"],
+                         "pair": ["size", "size", "size"], "num": [30.0, 10.0, 8.0], "den": [3.0, 2.0, 4.0]})
+    out = pooled_ratios(sums.iloc[::-1])
+    assert out.to_dict("records") == [
+        {"year": 2020, "industry": "C10", "pair": "size", "num": 40.0, "den": 5.0},
+        {"year": 2020, "industry": "C11", "pair": "size", "num": 8.0, "den": 4.0}]
+
+
+def test_wage_range_is_the_percentiles_of_industries_with_enough_values() -> None:
+    from clusterobs.core.estimation import MIN_WAGE_VALUES, wage_range
+
+    values = pd.DataFrame({"industry": ["C10"] * 20 + ["C11"] * (MIN_WAGE_VALUES - 1),
+                           "wage_per_person": [float(v) for v in range(1, 21)] + [5.0] * (MIN_WAGE_VALUES - 1)})
+    out = wage_range(values.sample(frac=1.0, random_state=3))
+    assert out["industry"].tolist() == ["C10"]  # C11 has 19 values: no range
+    # 1st and 99th percentile of 1..20, linear: 1 + 0.19 and 20 - 0.19
+    assert out["low"].iloc[0] == pytest.approx(1.19) and out["high"].iloc[0] == pytest.approx(19.81)

@@ -87,3 +87,26 @@ def test_a_failed_spark_driver_is_a_one_line_error(tmp_path: Path) -> None:
         raise Py4JNetworkError("Answer from Java side is empty")
     assert "\n" not in str(caught.value)
     assert str(caught.value).startswith("the Spark driver failed (Py4JNetworkError: Answer from Java side is empty)")
+
+
+def test_results_come_back_as_parquet_and_unseen_ones_are_an_error(tmp_path: Path, monkeypatch) -> None:
+    """Spark's results land as Parquet files in the hand-over folder (not through the
+    driver's JVM); rows the driver cannot see there (a folder the executors do not share
+    with it) stop the build with one line instead of an empty table."""
+    import ibis
+
+    from clusterobs.errors import StoreError
+    from clusterobs.store import spark as spark_store
+
+    scratch = tmp_path / "scratch"
+    with spark_store.session("local[1]", scratch) as backend:
+        rows = ibis.memtable(pd.DataFrame({"region": ["AT11", "SI03", "AT12"], "n": [3, 1, 2]}))
+        landed = spark_store.fetch(backend, rows.filter(rows.n > 1), scratch)
+        assert sorted(landed.to_table().to_pylist(), key=lambda r: r["n"]) == [
+            {"region": "AT12", "n": 2}, {"region": "AT11", "n": 3}]
+        assert all(f.startswith(str(scratch)) for f in landed.files)
+        assert spark_store.fetch(backend, rows.filter(rows.n > 5), scratch).count_rows() == 0
+        monkeypatch.setattr(spark_store, "part_files", lambda path: [])
+        with pytest.raises(StoreError, match="CLUSTEROBS_SPARK_WORK must be a folder the driver and the executors"):
+            spark_store.fetch(backend, rows, scratch)
+        assert spark_store.fetch(backend, rows.filter(rows.n > 5), scratch).count_rows() == 0

@@ -7,6 +7,15 @@ How to call it (same table in and out as :func:`clusterobs.core.imputation.split
     out = estimation.estimate_missing(obs, ih)                  # default: "constrained"
     out = estimation.estimate_missing(obs, ih, method="equal")  # ECO equal split (§5.2)
 
+Countries estimated apart (an engine's groups) get the estimates they get together when
+they are given what they share, computed first over all of them (:class:`Pooled`)::
+
+    ratios = estimation.pooled_ratios(pd.concat([estimation.pooled_sums(o, ih) for o in groups]))
+    first = estimation.Pooled(ratios)
+    wages = pd.concat([estimation.wage_per_person(o, ih, pooled=first) for o in groups])
+    shared = estimation.Pooled(ratios, estimation.wage_range(wages))
+    out = pd.concat([estimation.estimate_missing(o, ih, pooled=shared) for o in groups])
+
 ``obs`` is the long table ``region, industry, year, measure, value, flag`` (measures named
 ``employment/establishments/wages`` or Eurostat ``V16110/V11210/V13320``; other additive
 measures get the trend prior only). The result has the rows of ``obs`` in order with

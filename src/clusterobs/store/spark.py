@@ -145,10 +145,20 @@ def land(frame: Any, scratch: Path, schema: pa.Schema | None = None) -> pads.Dat
     grows with the results (it collected them before: 20M generated rows needed a 10 GB heap)."""
     path = scratch / f"result-{next(_landed)}.parquet"
     frame.write.mode("overwrite").parquet(str(path))
-    files = sorted(str(f) for f in path.glob("*.parquet"))
-    if not files:  # no rows: Spark writes no part file
+    files = part_files(path)
+    if not files:
+        # no file here: no rows, or the executors wrote them where this machine does not see
+        if not frame.isEmpty():
+            raise StoreError(f"the Spark executors wrote results this machine does not see ({path}): "
+                             "CLUSTEROBS_SPARK_WORK must be a folder the driver and the executors share "
+                             "(docs/deploy.md section 7)")
         return pads.dataset(pa.Table.from_batches([], schema=schema or _arrow_schema(frame)))
     return pads.dataset(files, schema=schema, format="parquet")
+
+
+def part_files(path: Path) -> list[str]:
+    """The Parquet files Spark wrote into the folder *path*, as this machine sees them."""
+    return sorted(str(f) for f in path.glob("*.parquet"))
 
 
 def _arrow_schema(frame: Any) -> pa.Schema:
