@@ -11,6 +11,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pads
 
 from clusterobs.core.methodology import Methodology
 from clusterobs.pipeline import builder
@@ -75,8 +76,8 @@ class PerCountry(builder.Compute):
     def map_groups(self, expr, by, fn, schema, *, categorical=True):  # type: ignore[no-untyped-def]
         frame = expr.to_pandas()
         parts = [fn(group.reset_index(drop=True)) for _, group in frame.groupby(by, sort=True)]
-        return pa.Table.from_pandas(pd.concat(parts, ignore_index=True)[list(schema.names)], schema=schema,
-                                    preserve_index=False)
+        return pads.dataset(pa.Table.from_pandas(pd.concat(parts, ignore_index=True)[list(schema.names)],
+                                                 schema=schema, preserve_index=False))
 
 
 def test_with_estimation_each_country_alone_gets_its_estimates_among_all(loaded_store: Path,
