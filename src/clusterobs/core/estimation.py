@@ -323,13 +323,11 @@ class _Prepared:
         return next((n for n in self.measures if n in names), None)
 
     def ok(self, pair: str) -> tuple[Floats, Floats, Bools] | None:
-        """(numerator, denominator, cells where both are published and the denominator
-        positive) of a :data:`PAIRS` ratio; None when a measure is missing."""
+        """:func:`_pair_cells` of a :data:`PAIRS` ratio; None when a measure is missing."""
         num, den = (self.find(names) for names in PAIRS[pair])
         if num is None or den is None:
             return None
-        n, d = self.data[num], self.data[den]
-        return n.values, d.values, n.known & d.known & (d.values > 0)
+        return _pair_cells(self.data[num], self.data[den])
 
     def pooled(self, pooled: Pooled | None, pair: str) -> Floats | None:
         """The pooled ratio of *pair* on this cube's (year, industry) axes (NaN where none)."""
@@ -543,6 +541,12 @@ def wage_range(values: pd.DataFrame) -> pd.DataFrame:
 MIN_WAGE_VALUES = 20
 
 
+def _pair_cells(num: _Measure, den: _Measure) -> tuple[Floats, Floats, Bools]:
+    """(numerator, denominator, cells where both are published and the denominator
+    positive): what a ratio prior is summed over, here and pooled (:func:`pooled_sums`)."""
+    return num.values, den.values, num.known & den.known & (den.values > 0)
+
+
 def _prior(name: str, m: _Measure, data: dict[str, _Measure], results: _Results,
            equal: Floats, years: Floats, country: npt.NDArray[np.intp],
            emp: str | None, est: str | None, wag: str | None,
@@ -565,8 +569,7 @@ def _prior(name: str, m: _Measure, data: dict[str, _Measure], results: _Results,
         ratio = np.where(known & (e_hat > 0), m.values / np.where(e_hat > 0, e_hat, 1.0), np.nan)
         own, _, _ = _interpolate(ratio, ~np.isnan(ratio), years)
         take(e_hat * own, 1)
-        ok = known & data[emp].known & (data[emp].values > 0)
-        take(e_hat * _group_ratio(m.values, data[emp].values, ok, country, pooled["wage"]), 2)
+        take(e_hat * _group_ratio(*_pair_cells(m, data[emp]), country, pooled["wage"]), 2)
     else:
         trend, _, nearest = _interpolate(m.values, known, years)
         if units is not None:
@@ -579,15 +582,12 @@ def _prior(name: str, m: _Measure, data: dict[str, _Measure], results: _Results,
         take(trend, 1)
         if name == emp and wag is not None:
             w = data[wag]
-            ok = known & w.known & (m.values > 0)
-            take(w.values / _group_ratio(w.values, m.values, ok, country, pooled["wage"]), 2)
+            take(w.values / _group_ratio(*_pair_cells(w, m), country, pooled["wage"]), 2)
         if name == emp and units is not None:
-            ok = known & units.known & (units.values > 0)
-            take(units.values * _group_ratio(m.values, units.values, ok, country, pooled["size"]), 3)
+            take(units.values * _group_ratio(*_pair_cells(m, units), country, pooled["size"]), 3)
         if name == est and emp is not None:
             e = data[emp]
-            ok = known & e.known & (m.values > 0)
-            take(e.values / _group_ratio(e.values, m.values, ok, country, pooled["size"]), 2)
+            take(e.values / _group_ratio(*_pair_cells(e, m), country, pooled["size"]), 2)
     take(equal, 4)
     return prior, src
 

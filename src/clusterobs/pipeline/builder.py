@@ -461,11 +461,11 @@ def pooled(compute: Compute, obs: ibis.Table, context: BaseContext) -> BaseConte
     (:func:`wage_part`), whose percentiles bound the wage estimates."""
     sums = compute.map_groups(obs, ["country"], functools.partial(pooled_part, context=context),
                               POOLED_SCHEMA, categorical=False).to_table().to_pandas()
-    context = replace(context, pooled=estimation.Pooled(estimation.pooled_ratios(sums)))
-    wages = compute.map_groups(obs, ["country"], functools.partial(wage_part, context=context),
+    ratios = estimation.pooled_ratios(sums)
+    first = replace(context, pooled=estimation.Pooled(ratios))
+    wages = compute.map_groups(obs, ["country"], functools.partial(wage_part, context=first),
                                WAGE_SCHEMA, categorical=False).to_table().to_pandas()
-    assert context.pooled is not None
-    return replace(context, pooled=replace(context.pooled, wage_range=estimation.wage_range(wages)))
+    return replace(context, pooled=estimation.Pooled(ratios, estimation.wage_range(wages)))
 
 
 def _estimation_input(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
@@ -473,26 +473,30 @@ def _estimation_input(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
     return _scaled(obs.drop(columns=["country"], errors="ignore"), context.ds)
 
 
+def _estimated_part(obs: pd.DataFrame, context: BaseContext, schema: pa.Schema,
+                    run: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """*run* (observations, industry hierarchy) on the estimation's input of the countries
+    of *obs*; no rows of *schema* when there is none."""
+    obs = _estimation_input(obs, context)
+    if obs.empty:
+        none: pd.DataFrame = schema.empty_table().to_pandas()
+        return none
+    assert context.hierarchy is not None  # base_context reads it when estimating
+    return run(obs[ESTIMATED_COLUMNS], context.hierarchy)
+
+
 def pooled_part(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
     """The sums of the pooled ratios over the countries of *obs*
     (:func:`clusterobs.core.estimation.pooled_sums`)."""
-    obs = _estimation_input(obs, context)
-    if obs.empty:
-        none: pd.DataFrame = POOLED_SCHEMA.empty_table().to_pandas()
-        return none
-    assert context.hierarchy is not None  # base_context reads it when estimating
-    return estimation.pooled_sums(obs[ESTIMATED_COLUMNS], context.hierarchy)
+    return _estimated_part(obs, context, POOLED_SCHEMA, estimation.pooled_sums)
 
 
 def wage_part(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
     """The wage per person of the cells of the countries of *obs*
     (:func:`clusterobs.core.estimation.wage_per_person`, with the pooled ratios)."""
-    obs = _estimation_input(obs, context)
-    if obs.empty:
-        none: pd.DataFrame = WAGE_SCHEMA.empty_table().to_pandas()
-        return none
-    assert context.hierarchy is not None and context.pooled is not None
-    return estimation.wage_per_person(obs[ESTIMATED_COLUMNS], context.hierarchy, pooled=context.pooled)
+    assert context.pooled is not None
+    return _estimated_part(obs, context, WAGE_SCHEMA, functools.partial(
+        estimation.wage_per_person, pooled=context.pooled))
 
 
 #: the columns of the observations the estimation reads
