@@ -110,3 +110,16 @@ def test_results_come_back_as_parquet_and_unseen_ones_are_an_error(tmp_path: Pat
         with pytest.raises(StoreError, match="CLUSTEROBS_SPARK_WORK must be a folder the driver and the executors"):
             spark_store.fetch(backend, rows, scratch)
         assert spark_store.fetch(backend, rows.filter(rows.n > 5), scratch).count_rows() == 0
+
+
+def test_a_session_that_does_not_start_is_a_one_line_error(tmp_path: Path) -> None:
+    """A master Spark accepts but cannot use (here: no Kubernetes API at that address) is one
+    line naming the master and Java's reason, not py4j's stack trace."""
+    from clusterobs.errors import StoreError
+    from clusterobs.store import spark as spark_store
+
+    with pytest.raises(StoreError) as caught, spark_store.session("k8s://https://127.0.0.1:1", tmp_path / "s"):
+        pass
+    message = str(caught.value)
+    assert message.startswith("--master k8s://https://127.0.0.1:1: the Spark session did not start (")
+    assert "Kubernetes" in message and "\n" not in message

@@ -114,6 +114,8 @@ def build(
     """
     if engine not in ENGINES:
         raise ConfigError(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "spark":
+        spark_store.check_master(master)  # before any work: a typo is not a half-run build
     ds = declarations.get(dataset or declarations.default_id())
     m = methodology_for(ds, methodology or Methodology())
     schemes = schemes or dataset_schemes(ds)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import shutil
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,11 +46,74 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
     # clusterobs, unless the platform names another (docs/deploy.md §7)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     scratch.mkdir(parents=True, exist_ok=True)
+    check_master(master)
+    reachable(master)
     builder: Any = SparkSession.builder
     if master != "submit":  # "submit": the master spark-submit (or the platform) has set
         builder = builder.master(master)
     local = master.startswith("local")
-    spark = (builder.appName("clusterobs-build")
+    try:
+        spark = _start(builder, local, scratch)
+    except Exception as exc:
+        raise StoreError(f"--master {master}: the Spark session did not start ({_first_line(exc)})") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        yield ibis.pyspark.connect(spark)
+    except Exception as exc:
+        failure = driver_failure(exc)
+        if failure is None:
+            raise
+        raise StoreError(failure) from None
+    finally:
+        with contextlib.suppress(Exception):  # a JVM that died (out of memory) cannot be stopped
+            spark.stop()
+
+
+#: the masters Spark accepts (its own check: "yarn or start with spark, k8s, or local"):
+#: local threads, a local test cluster, a standalone cluster (one or more HOST:PORT), YARN,
+#: Kubernetes, and "submit" (the master spark-submit has set)
+_MASTERS = (r"local(\[(\d+|\*)(,\d+)?\])?", r"local-cluster\[\d+,\d+,\d+\]",
+            r"spark://[^\s:/,]+:\d+(,[^\s:/,]+:\d+)*", r"yarn", r"k8s://\S+", r"submit")
+
+
+def check_master(master: str) -> None:
+    """A ConfigError (one line) unless *master* is a Spark master URL.
+
+    >>> check_master("local[2]"); check_master("spark://a:7077,b:7077")
+    >>> check_master("bogus://x")
+    Traceback (most recent call last):
+    ...
+    clusterobs.errors.ConfigError: --master 'bogus://x': expected local[N], spark://HOST:PORT, yarn, \
+k8s://https://HOST:PORT, local-cluster[N,CORES,MB] or submit (under spark-submit)
+    """
+    if not any(re.fullmatch(pattern, master) for pattern in _MASTERS):
+        raise ConfigError(f"--master {master!r}: expected local[N], spark://HOST:PORT, yarn, "
+                          "k8s://https://HOST:PORT, local-cluster[N,CORES,MB] or submit (under spark-submit)")
+    if master == "yarn" and not (os.environ.get("HADOOP_CONF_DIR") or os.environ.get("YARN_CONF_DIR")):
+        raise ConfigError("--master yarn: set HADOOP_CONF_DIR or YARN_CONF_DIR to the cluster's "
+                          "configuration (docs/deploy.md section 7)")
+
+
+def reachable(master: str, timeout: float = 5.0) -> None:
+    """A StoreError (one line) when no master of a standalone cluster (``spark://HOST:PORT``,
+    several for a cluster with standby masters) accepts a connection: Spark itself retries
+    for a minute and then fails with pages of Java stack traces."""
+    if not master.startswith("spark://"):
+        return
+    failures = []
+    for address in master.removeprefix("spark://").split(","):
+        host, port = address.rsplit(":", 1)
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return
+        except OSError as exc:
+            failures.append(f"{address}: {exc.strerror or exc}")
+    raise StoreError(f"--master {master}: no Spark master answers ({'; '.join(failures)})")
+
+
+def _start(builder: Any, local: bool, scratch: Path) -> Any:
+    """The Spark session of a build (*builder* with its master set)."""
+    return (builder.appName("clusterobs-build")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")  # the build reports its own steps
              .config("spark.sql.shuffle.partitions",
@@ -62,17 +127,18 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
              .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
              .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
              .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    try:
-        yield ibis.pyspark.connect(spark)
-    except Exception as exc:
-        failure = driver_failure(exc)
-        if failure is None:
-            raise
-        raise StoreError(failure) from None
-    finally:
-        with contextlib.suppress(Exception):  # a JVM that died (out of memory) cannot be stopped
-            spark.stop()
+
+
+def _first_line(exc: BaseException) -> str:
+    """What a failed session start says, in one line: the Java exception's own message when
+    the JVM threw, else the Python error's first line (Java's exit reason is printed above
+    it by spark-submit)."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        with contextlib.suppress(Exception):
+            return str(java.toString()).splitlines()[0][:200]
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
 
 
 def driver_failure(exc: BaseException) -> str | None:
