@@ -66,3 +66,16 @@ def test_cells_per_region_sum_exactly_and_respect_capacity() -> None:
 
     out = synthetic.cells_per_region(1000, np.array([1.0, 4.0, 10_000.0]), capacity=500)
     assert out.sum() == 1000 and out.max() <= 500 and out[2] == 500
+
+
+def test_automatic_sizes_hold_any_rows_up_to_the_codes_capacity() -> None:
+    """``sizes_for`` sizes a valid geography for every size up to what the codes hold
+    (78 countries x 36 larger x 36 small regions at 90% of the cells): a billion rows
+    included, the most and one more than the most."""
+    most = int(0.9 * 78 * 36 * 36 * 615 * 20)
+    for rows in (1, 999, 10**6, 20 * 10**6, 94_980_601, 10**8, 5 * 10**8, 10**9, most):
+        sizes = synthetic.sizes_for(rows)
+        sizes.check(rows, 615)
+    assert synthetic.sizes_for(60 * 10**6) == synthetic.Sizes(50, 1774, 8870)  # the bench's sizes, unchanged
+    with pytest.raises(ValueError, match=f"rows must be 1-{most:,} for 101,088 small regions"):
+        synthetic.sizes_for(most + 1).check(most + 1, 615)

@@ -86,16 +86,20 @@ def sizes_for(rows: int, classes: int = 615, years: tuple[int, int] = (2004, 202
               density: float = 0.55) -> Sizes:
     """Sizes holding *rows* rows at about *density* of the cells: 30 countries (fewer for a
     small table, more when 30 cannot hold the larger regions a code has room for), 5 small
-    regions per larger region.
+    regions per larger region (more once the codes hold no more larger regions), and, past
+    what the codes hold at *density*, denser cells.
 
     >>> sizes_for(20_000_000)
     Sizes(countries=30, larger=592, small=2957, first_year=2004, last_year=2023)
     >>> sizes_for(60_000_000)
     Sizes(countries=50, larger=1774, small=8870, first_year=2004, last_year=2023)
+    >>> sizes_for(1_000_000_000)
+    Sizes(countries=78, larger=2808, small=101088, first_year=2004, last_year=2023)
     """
     n_years = years[1] - years[0] + 1
-    small = max(5, math.ceil(rows / (classes * n_years * density)))
-    larger = max(1, math.ceil(small / 5))
+    most_larger = 26 * len(_COUNTRY_LETTERS) * len(_CHARS)
+    small = min(most_larger * len(_CHARS), max(5, math.ceil(rows / (classes * n_years * density))))
+    larger = max(1, math.ceil(small / max(5, math.ceil(small / most_larger))))
     countries = max(1, min(30, larger), math.ceil(larger / len(_CHARS)))
     larger = max(larger, countries)
     return Sizes(countries, larger, max(small, larger), years[0], years[1])
