@@ -123,3 +123,18 @@ def test_a_session_that_does_not_start_is_a_one_line_error(tmp_path: Path) -> No
     message = str(caught.value)
     assert message.startswith("--master k8s://https://127.0.0.1:1: the Spark session did not start (")
     assert "Kubernetes" in message and "\n" not in message
+
+
+def test_a_hand_over_folder_that_cannot_be_made_is_a_one_line_error(subset_store: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from clusterobs.errors import StoreError
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CLUSTEROBS_SPARK_WORK", str(blocker / "work"))
+    out = tmp_path / "out.duckdb"
+    with pytest.raises(StoreError) as caught:
+        pipeline.build(dataset="europe", store=subset_store, out=out, engine="spark", master="local[1]")
+    assert str(caught.value) == (f"CLUSTEROBS_SPARK_WORK={blocker / 'work'}: cannot make the Spark hand-over "
+                                 "folder out-spark-work there (Not a directory)")
+    assert not out.exists()

@@ -911,6 +911,12 @@ def _compute(con: Connection, engine: str, master: str, target: Path) -> Iterato
     scratch = (Path(shared) if shared else target.parent) / f"{target.stem}-spark-work"
     shutil.rmtree(scratch, ignore_errors=True)
     try:
+        scratch.mkdir(parents=True)
+    except OSError as exc:
+        where = f"CLUSTEROBS_SPARK_WORK={shared}" if shared else f"the results' folder {target.parent}"
+        raise StoreError(f"{where}: cannot make the Spark hand-over folder {scratch.name} there "
+                         f"({exc.strerror or exc})") from None
+    try:
         with spark_store.session(master, scratch) as spark:
             yield Compute(con, spark, scratch)
     finally:
