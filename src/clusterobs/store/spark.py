@@ -45,9 +45,9 @@ def session(master: str, scratch: Path) -> Iterator[ibis.BaseBackend]:
     # the executors' Python runs the per-group steps (map_groups): this interpreter, with
     # clusterobs, unless the platform names another (docs/deploy.md §7)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    scratch.mkdir(parents=True, exist_ok=True)
     check_master(master)
     reachable(master)
+    scratch.mkdir(parents=True, exist_ok=True)
     builder: Any = SparkSession.builder
     if master != "submit":  # "submit": the master spark-submit (or the platform) has set
         builder = builder.master(master)
