@@ -132,8 +132,10 @@ def build(
         attach_inputs(con, source if target != source else None, ds, copy=keep_inputs)
         _require_loaded(con, ds)
         clock.step("base table")
-        if in_database(ds, m):
+        if in_database(ds, m) and compute.at_once:
             region_industry_sql(con, m, max_year, ds)
+        elif in_database(ds, m):
+            region_industry_engine(compute, m, max_year, ds)
         else:
             base = region_industry(con, m, max_year, ds, compute)
             _write(con, "region_industry", base)
@@ -590,6 +592,55 @@ def in_database(ds: Dataset, m: Methodology) -> bool:
     return not m.impute_missing and not ds.geography.has_crosswalk
 
 
+@dataclass(frozen=True)
+class _BaseInputs:
+    """What :func:`_base_inputs` prepared: observation rows per region and published codes,
+    the classification's parents, whether parent levels are derived, whether the regions'
+    levels are known."""
+
+    counted: list[tuple[str | None, str | None, int]]
+    parents: dict[str, str | None]
+    derive: bool
+    known: bool
+
+
+def _base_inputs(con: Connection, m: Methodology, max_year: int | None, ds: Dataset) -> _BaseInputs:
+    """The inputs of the base table of a dataset without estimation or NUTS conversion, in
+    the results file: view ``_obs`` (the sources' values scaled to their units, one row per
+    value), temporary tables ``_parents`` and ``_published`` (when parent levels are derived)
+    and ``_levels`` (the regions' levels)."""
+    scale = " ".join(f"WHEN source = {literal(src.id)} AND measure = {literal(meas)} THEN {src.scale_of(meas)!r}"
+                     for src in ds.sources for meas in MEASURES if src.scale_of(meas) != 1.0)
+    value = f"value * CASE {scale} ELSE 1.0 END" if scale else "value"
+    exclude = f"AND NOT regexp_full_match(region, {literal(ds.geography.exclude)})" if ds.geography.exclude else ""
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW _obs AS
+        SELECT region, industry, year::INTEGER AS year, measure, {value} AS v, coalesce(flag, '') AS flag
+        FROM (SELECT dataset AS source, * FROM {INPUTS})
+        WHERE measure IN ('employment', 'establishments', 'wages')
+          AND year <= {int(max_year or 9999)} AND value IS NOT NULL {exclude}""")
+    # one scan for the observation rows per region (the slices) and the published codes
+    counted = [(r, i, int(n)) for r, i, n in con.execute(
+        "SELECT region, industry, count(*) FROM _obs GROUP BY GROUPING SETS ((region), (industry))").fetchall()]
+    parents = industry_parents(con, ds)
+    derive = bool(parents and ds.derive_levels)
+    if derive:
+        depth = {c: _depth(c, parents) for c in parents}
+        write_table(con, "_parents", pd.DataFrame({"code": list(depth), "parent": [parents[c] for c in depth],
+                                                   "depth": list(depth.values())}), temp=True)
+        # a parent code the source publishes anywhere is never derived
+        write_table(con, "_published", pd.DataFrame(
+            {"industry": pd.Series(sorted(str(i) for r, i, _ in counted if r is None), dtype=object)}), temp=True)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _levels AS SELECT region, level FROM regions
+                    WHERE nuts_version = {int(m.nuts_version)} AND geography = {literal(geography_key(ds))}""")
+    return _BaseInputs(counted, parents, derive, bool(_count(con, "_levels")))
+
+
+def _drop_base_inputs(con: Connection) -> None:
+    for name in ("_ri", "_parents", "_published", "_levels"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute("DROP VIEW IF EXISTS _obs")
+
+
 def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, ds: Dataset) -> None:
     """Tables ``region_industry`` and ``region_totals`` of a dataset without estimation or
     NUTS conversion, computed in the database: the same rows as :func:`region_industry` and
@@ -604,35 +655,13 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
     totals (:func:`clusterobs.core.industries.business_total`). All but the totals run a slice
     of whole regions at a time (:data:`BASE_SLICE_ROWS` observation rows), the slices written
     in key order, so the table comes out sorted while each pivot and sort stays a slice's size.
+    A Spark build computes the same rows on its executors (:func:`region_industry_engine`).
     """
-    scale = " ".join(f"WHEN source = {literal(src.id)} AND measure = {literal(meas)} THEN {src.scale_of(meas)!r}"
-                     for src in ds.sources for meas in MEASURES if src.scale_of(meas) != 1.0)
-    value = f"value * CASE {scale} ELSE 1.0 END" if scale else "value"
-    exclude = f"AND NOT regexp_full_match(region, {literal(ds.geography.exclude)})" if ds.geography.exclude else ""
+    base = _base_inputs(con, m, max_year, ds)
     letters = _uncertain_letters(ds).replace("]", "").replace("\\", "")
     pick = ", ".join(f"max(v) FILTER (WHERE measure = '{x}') AS {x}" for x in MEASURES)
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW _obs AS
-        SELECT region, industry, year::INTEGER AS year, measure, {value} AS v, coalesce(flag, '') AS flag
-        FROM (SELECT dataset AS source, * FROM {INPUTS})
-        WHERE measure IN ('employment', 'establishments', 'wages')
-          AND year <= {int(max_year or 9999)} AND value IS NOT NULL {exclude}""")
-    # one scan for the observation rows per region (the slices) and the published codes
-    counted = con.execute("""SELECT region, industry, count(*) FROM _obs
-                             GROUP BY GROUPING SETS ((region), (industry))""").fetchall()
-    slices = key_ranges(sorted((r, int(n)) for r, _, n in counted if r is not None), BASE_SLICE_ROWS)
-    parents = industry_parents(con, ds)
-    derive = bool(parents and ds.derive_levels)
-    if derive:
-        depth = {c: _depth(c, parents) for c in parents}
-        write_table(con, "_parents", pd.DataFrame({"code": list(depth), "parent": [parents[c] for c in depth],
-                                                   "depth": list(depth.values())}), temp=True)
-        # a parent code the source publishes anywhere is never derived
-        write_table(con, "_published", pd.DataFrame(
-            {"industry": pd.Series(sorted(i for r, i, _ in counted if r is None), dtype=object)}), temp=True)
-    key = geography_key(ds)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _levels AS SELECT region, level FROM regions
-                    WHERE nuts_version = {int(m.nuts_version)} AND geography = {literal(key)}""")
-    known = "AND r.region IN (SELECT region FROM _levels)" if _count(con, "_levels") else ""
+    slices = key_ranges(sorted((r, n) for r, _, n in base.counted if r is not None), BASE_SLICE_ROWS)
+    known = "AND r.region IN (SELECT region FROM _levels)" if base.known else ""
     drop_relation(con, "region_industry")
     for i, (first, last) in enumerate(slices or [("", "")]):
         # one slice of whole regions at a time (parents and uncertainty stay within a region):
@@ -649,7 +678,7 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
                 FROM _obs WHERE region BETWEEN {literal(first)} AND {literal(last)}
                 GROUP BY region, industry, year
                 HAVING count(v) > 0)""")
-        if derive:
+        if base.derive:
             _derive_parents_sql(con)
         write_query(con, "region_industry", f"""
             SELECT r.region, {int(m.nuts_version)} AS nuts_version,
@@ -658,10 +687,73 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
                    r.employment AS employment_lower, r.employment AS employment_upper,
                    coalesce(r.uncertain, false) AS uncertain, coalesce(r.flags, '') AS flags
             FROM _ri r LEFT JOIN _levels l USING (region) WHERE true {known}""", append=i > 0)
-    _totals_sql(con, ds, parents)
-    for name in ("_ri", "_parents", "_published", "_levels"):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-    con.execute("DROP VIEW IF EXISTS _obs")
+    _totals_sql(con, ds, base.parents)
+    _drop_base_inputs(con)
+
+
+def region_industry_engine(compute: Compute, m: Methodology, max_year: int | None, ds: Dataset) -> None:
+    """:func:`region_industry_sql` on the engine's executors (the Spark build): the same rows
+    from Ibis expressions over the observation rows handed over as Parquet; the rows come
+    back into ``region_industry``, written in key order, and the totals are summed from it in
+    the results file (:func:`_totals_sql`). Tested equal to the DuckDB build's base table on
+    generated and real data (``tests/pipeline/test_spark_build.py``)."""
+    con = compute.con
+    base = _base_inputs(con, m, max_year, ds)
+    obs = compute.table("_obs")
+    letters = _uncertain_letters(ds).replace("]", "").replace("\\", "")
+    flagged = obs.flag != ""
+    ri = (obs.group_by(["region", "industry", "year"])
+          .aggregate(**{x: obs.v.max(where=obs.measure == x) for x in MEASURES},
+                     uncertain=obs.flag.re_search(f"[{letters}]").any(where=flagged),
+                     flags=obs.flag.group_concat("", where=(obs.measure == "employment") & flagged),
+                     values=obs.v.count())
+          .filter(ibis._["values"] > 0).drop("values"))
+    ri = ri.mutate(uncertain=ri.uncertain.fill_null(False), flags=ri.flags.split("").unique().sort().join(""))
+    if base.derive:
+        ri = compute.materialise("_ri", ri)
+        p, published = compute.table("_parents"), compute.table("_published")
+        for d in range(max((_depth(c, base.parents) for c in base.parents), default=0), 0, -1):
+            step = p.filter((p.depth == d) & p.parent.notnull() & ~p.parent.isin(published.industry))
+            j = ri.join(step, ri.industry == step.code)
+            derived = (j.group_by(region=j.region, industry=j.parent, year=j.year)
+                       .aggregate(**{x: j[x].sum() for x in MEASURES}, uncertain=j.uncertain.any())
+                       .mutate(flags=ibis.literal("")))
+            ri = compute.materialise("_ri", ri.union(derived))
+        ri = _uncertain_up(compute, ri, base.parents)
+    levels = compute.table("_levels")
+    j = ri.join(levels, ri.region == levels.region, how="inner" if base.known else "left")
+    out = j.select(region=ri.region, nuts_version=ibis.literal(int(m.nuts_version), "int16"),
+                   level=levels.level.fill_null(max(ds.geography.levels)), industry=ri.industry, year=ri.year,
+                   employment=ri.employment, establishments=ri.establishments, wages=ri.wages,
+                   employment_lower=ri.employment, employment_upper=ri.employment,
+                   uncertain=ri.uncertain.fill_null(False), flags=ri.flags.fill_null(""))
+    drop_relation(con, "region_industry")
+    compute.create("region_industry", out)
+    _totals_sql(con, ds, base.parents)
+    _drop_base_inputs(con)
+
+
+def _uncertain_up(compute: Compute, ri: ibis.Table, parents: dict[str, str | None]) -> ibis.Table:
+    """*ri* with every row uncertain whose industry is an ancestor (up to 6 levels) of an
+    uncertain row of the same region and year, as :func:`_derive_parents_sql` marks them."""
+    if not ri.uncertain.any().execute():
+        return ri
+    pairs = []
+    for code in parents:
+        seen, n = parents.get(code), 0
+        while seen is not None and n < 6:
+            pairs.append((code, seen))
+            seen, n = parents.get(seen), n + 1
+    write_table(compute.con, "_ancestors", pd.DataFrame(pairs, columns=["code", "ancestor"], dtype=object), temp=True)
+    up = compute.table("_ancestors")
+    marked = ri.filter(ri.uncertain).join(up, ri.industry == up.code)
+    marked = marked.select(region=marked.region, year=marked.year, industry=marked.ancestor).distinct()
+    marked = marked.mutate(climbed=ibis.literal(True))
+    j = ri.left_join(marked, [ri.region == marked.region, ri.year == marked.year, ri.industry == marked.industry])
+    out = j.select(*[ri[c] for c in ri.columns if c != "uncertain"],
+                   uncertain=ri.uncertain | marked.climbed.fill_null(False))
+    compute.con.execute("DROP TABLE IF EXISTS _ancestors")
+    return compute.materialise("_ri", out.select(*ri.columns))
 
 
 #: rows of the base table of the regions whose clusters are aggregated, and then (a scheme
