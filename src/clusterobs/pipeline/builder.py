@@ -695,8 +695,8 @@ def region_industry_engine(compute: Compute, m: Methodology, max_year: int | Non
     """:func:`region_industry_sql` on the engine's executors (the Spark build): the same rows
     from Ibis expressions over the observation rows handed over as Parquet; the rows come
     back into ``region_industry``, written in key order, and the totals are summed from it in
-    the results file (:func:`_totals_sql`). Tested equal to the DuckDB build's base table on
-    generated and real data (``tests/pipeline/test_spark_build.py``)."""
+    the results file (:func:`_totals_sql`). Tested equal to the SQL on
+    flagged generated data (``tests/pipeline/test_base_in_database.py``)."""
     con = compute.con
     base = _base_inputs(con, m, max_year, ds)
     obs = compute.table("_obs")
