@@ -113,8 +113,8 @@ def main() -> dict[str, Any]:
 `clusterobs data generate --rows N --seed 1` (regions sized for ~55% filled cells, 615 NACE
 classes, 20 years, ~22% of cells confidential), then `clusterobs build` of it in a child
 process on DuckDB (and, for the sizes marked spark, with `--engine spark --master local[2]`: the
-aggregation and indicators on a local Spark, the ratings (criteria and confidence) per group
-on its Python workers; the peak memory is the driver's Python process's, the JVM's heap and
+base table, the aggregation and indicators on a local Spark, the ratings (criteria and
+confidence) per group on its Python workers; the peak memory is the driver's Python process's, the JVM's heap and
 the workers excluded): wall time and peak resident memory of that process.
 Steps in seconds as the build reports them.
 
