@@ -383,11 +383,12 @@ def base_context(con: Connection, m: Methodology, max_year: int | None, ds: Data
     return BaseContext(ds, m, hierarchy, crosswalk, targets, industry_parents(con, ds), regions)
 
 
-def _uncertain_letters(ds: Dataset) -> str:
-    """Flag letters that make a value uncertain in any of the dataset's sources, plus ``i``
-    (imputed by the build)."""
-    letters = {c for s in ds.sources for c in s.flag_letters(*UNCERTAIN_MEANINGS)}
-    return "".join(sorted(letters | {"i"}))
+def _uncertain_class(ds: Dataset) -> str:
+    """The flag letters that make a value uncertain in any of the dataset's sources, plus
+    ``i`` (imputed by the build), as a regular-expression character class (``[eip]``), the
+    same in pandas', DuckDB's and Spark's (Java's) dialects."""
+    letters = {c for s in ds.sources for c in s.flag_letters(*UNCERTAIN_MEANINGS)} | {"i"}
+    return "[" + "".join(sorted(letters)).replace("]", "").replace("\\", "") + "]"
 
 
 def _harmonise(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
@@ -543,9 +544,8 @@ def base_rows(obs: pd.DataFrame, context: BaseContext) -> pd.DataFrame:
     obs = _with_bounds(obs)
     obs["flag"] = obs["flag"].where(~obs["imputed"], (obs["flag"].fillna("") + "i"))
     long = _harmonise(obs, context)
-    uncertain = _uncertain_letters(ds)
     long["uncertain"] = long["nuts_converted"].astype(bool) | long["flag"].fillna("").str.contains(
-        f"[{uncertain}]", regex=True)
+        _uncertain_class(ds), regex=True)
     keys = ["region", "industry", "year"]
     wide = long.groupby([*keys, "measure"])["value"].max().unstack("measure").reset_index()
     wide = wide.merge(long.groupby(keys)["uncertain"].any().reset_index(), on=keys, how="left")
@@ -602,6 +602,7 @@ class _BaseInputs:
     parents: dict[str, str | None]
     derive: bool
     known: bool
+    depth: int  # the deepest code's number of ancestors (0 when none are derived)
 
 
 def _base_inputs(con: Connection, m: Methodology, max_year: int | None, ds: Dataset) -> _BaseInputs:
@@ -623,6 +624,7 @@ def _base_inputs(con: Connection, m: Methodology, max_year: int | None, ds: Data
         "SELECT region, industry, count(*) FROM _obs GROUP BY GROUPING SETS ((region), (industry))").fetchall()]
     parents = industry_parents(con, ds)
     derive = bool(parents and ds.derive_levels)
+    depth: dict[str, int] = {}
     if derive:
         depth = {c: _depth(c, parents) for c in parents}
         write_table(con, "_parents", pd.DataFrame({"code": list(depth), "parent": [parents[c] for c in depth],
@@ -632,7 +634,7 @@ def _base_inputs(con: Connection, m: Methodology, max_year: int | None, ds: Data
             {"industry": pd.Series(sorted(str(i) for r, i, _ in counted if r is None), dtype=object)}), temp=True)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _levels AS SELECT region, level FROM regions
                     WHERE nuts_version = {int(m.nuts_version)} AND geography = {literal(geography_key(ds))}""")
-    return _BaseInputs(counted, parents, derive, bool(_count(con, "_levels")))
+    return _BaseInputs(counted, parents, derive, bool(_count(con, "_levels")), max(depth.values(), default=0))
 
 
 def _drop_base_inputs(con: Connection) -> None:
@@ -658,7 +660,6 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
     A Spark build computes the same rows on its executors (:func:`region_industry_engine`).
     """
     base = _base_inputs(con, m, max_year, ds)
-    letters = _uncertain_letters(ds).replace("]", "").replace("\\", "")
     pick = ", ".join(f"max(v) FILTER (WHERE measure = '{x}') AS {x}" for x in MEASURES)
     slices = key_ranges(sorted((r, n) for r, _, n in base.counted if r is not None), BASE_SLICE_ROWS)
     known = "AND r.region IN (SELECT region FROM _levels)" if base.known else ""
@@ -673,7 +674,7 @@ def region_industry_sql(con: Connection, m: Methodology, max_year: int | None, d
             FROM (
                 -- the flag work on flagged values only (5M generated rows: 3.2 -> 2.7 s)
                 SELECT region, industry, year, {pick},
-                       bool_or(regexp_matches(flag, '[{letters}]')) FILTER (WHERE flag <> '') AS uncertain,
+                       bool_or(regexp_matches(flag, '{_uncertain_class(ds)}')) FILTER (WHERE flag <> '') AS uncertain,
                        string_agg(flag, '') FILTER (WHERE measure = 'employment' AND flag <> '') AS flags
                 FROM _obs WHERE region BETWEEN {literal(first)} AND {literal(last)}
                 GROUP BY region, industry, year
@@ -700,12 +701,11 @@ def region_industry_engine(compute: Compute, m: Methodology, max_year: int | Non
     con = compute.con
     base = _base_inputs(con, m, max_year, ds)
     obs = compute.table("_obs")
-    letters = _uncertain_letters(ds).replace("]", "").replace("\\", "")
     key = ["region", "industry", "year"]
     flagged = obs.flag != ""
     ri = (obs.group_by(key)
           .aggregate(**{x: obs.v.max(where=obs.measure == x) for x in MEASURES},
-                     uncertain=obs.flag.re_search(f"[{letters}]").any(where=flagged).fill_null(False),
+                     uncertain=obs.flag.re_search(_uncertain_class(ds)).any(where=flagged).fill_null(False),
                      values=obs.v.count())
           .filter(ibis._["values"] > 0).drop("values"))
     # the flag letters from the flagged employment values only: a concatenation is an object
@@ -721,7 +721,7 @@ def region_industry_engine(compute: Compute, m: Methodology, max_year: int | Non
         # not copied, at every level)
         p, published = compute.table("_parents"), compute.table("_published")
         levels_up: list[ibis.Table] = []
-        for d in range(max((_depth(c, base.parents) for c in base.parents), default=0), 0, -1):
+        for d in range(base.depth, 0, -1):
             below = ri if not levels_up else ri.union(levels_up[-1])
             step = p.filter((p.depth == d) & p.parent.notnull() & ~p.parent.isin(published.industry))
             j = below.join(step, below.industry == step.code)
@@ -748,12 +748,7 @@ def _uncertain_up(compute: Compute, ri: ibis.Table, parents: dict[str, str | Non
     uncertain row of the same region and year, as :func:`_derive_parents_sql` marks them."""
     if not ri.uncertain.any().execute():
         return ri
-    pairs = []
-    for code in parents:
-        seen, n = parents.get(code), 0
-        while seen is not None and n < 6:
-            pairs.append((code, seen))
-            seen, n = parents.get(seen), n + 1
+    pairs = [(code, up) for code in parents for up in _ancestors(code, parents, limit=6)]
     write_table(compute.con, "_ancestors", pd.DataFrame(pairs, columns=["code", "ancestor"], dtype=object), temp=True)
     up = compute.table("_ancestors")
     marked = ri.filter(ri.uncertain).join(up, ri.industry == up.code)
@@ -806,11 +801,18 @@ def _count(con: Connection, table: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
+def _ancestors(code: str, parents: dict[str, str | None], limit: int = 10) -> Iterator[str]:
+    """The parent of *code*, its parent and so on up to the top (at most *limit* of them)."""
+    seen = parents.get(code)
+    for _ in range(limit):
+        if seen is None:
+            return
+        yield seen
+        seen = parents.get(seen)
+
+
 def _depth(code: str, parents: dict[str, str | None]) -> int:
-    n, seen = 0, code
-    while parents.get(seen) is not None and n < 10:
-        seen, n = str(parents[seen]), n + 1
-    return n
+    return sum(1 for _ in _ancestors(code, parents))
 
 
 def _totals_sql(con: Connection, ds: Dataset, parents: dict[str, str | None]) -> None:

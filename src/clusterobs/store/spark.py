@@ -156,9 +156,8 @@ def driver_failure(exc: BaseException) -> str | None:
 
     if not isinstance(exc, Py4JError | ConnectionError):
         return None
-    text = str(exc).splitlines()[0] if str(exc).strip() else ""
     memory = config.get("CLUSTEROBS_SPARK_DRIVER_MEMORY") or "4g"
-    return (f"the Spark driver failed ({type(exc).__name__}{': ' + text[:120] if text else ''}): most often "
+    return (f"the Spark driver failed ({_first_line(exc)}): most often "
             f"its memory is too small; set CLUSTEROBS_SPARK_DRIVER_MEMORY (now {memory}) or spark-submit's "
             "--driver-memory (docs/deploy.md section 7)")
 
