@@ -50,6 +50,9 @@ def test_a_dataset_without_boundaries_shows_the_table(client: Client) -> None:
     assert "Boston-Cambridge-Newton" in html  # the table lists the metros
     region = client.get("/regions/14460/", {"dataset": "us-cbp"})
     assert region.status_code == 200
+    # the summary names the level as the dataset's geography does, not as a NUTS level
+    text = region.content.decode()
+    assert "(14460, metro area (CBSA)) had" in text and "14460, NUTS" not in text
     trends = client.get("/trends/", {"dataset": "us-cbp"})
     assert trends.status_code == 404 and "single year of data" in trends.content.decode()
 

@@ -131,6 +131,15 @@ def _similar(con: Con, f: Filters, region: dict[str, Any]) -> list[dict[str, Any
     return queries.most_similar(portfolio, region["region"])
 
 
+def _level_name(level: int) -> str:
+    """What the served dataset's geography calls region level *level* (``NUTS 2``,
+    ``metro area (CBSA)``)."""
+    from clusterobs.portal.editions import current_dataset
+    from clusterobs.sources import declarations
+
+    return declarations.get(current_dataset()).geography.level_name(int(level))
+
+
 def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
     """Portfolio chart, cluster table, summary, time series and similar regions."""
     index = store.memo(con, reader.block_index, f.scheme, f.method)
@@ -157,7 +166,8 @@ def region_page(con: Con, f: Filters, region: dict[str, Any]) -> Page:
         "local_rows": [r for r in rows if r["traded"] is False],
         "apportioned_title": purity.TITLE,
         "criteria": list(reader.METHOD_CRITERIA[f.method]),
-        "summary": summary.region_summary(region, rows, f.year, f.method, total),
+        "summary": summary.region_summary(region, rows, f.year, f.method, total,
+                                          level_name=_level_name(region["level"])),
         "total_employment": total,
         "similar": similar,
         "series": series,

@@ -41,7 +41,7 @@ def _names(rows: list[dict[str, Any]], n: int = 3) -> str:
 
 def region_summary(
     region: dict[str, Any], records: list[dict[str, Any]], year: int, method: str,
-    total_employment: float | None,
+    total_employment: float | None, level_name: str | None = None,
 ) -> list[str]:
     """Sentences about *region*'s clusters in *year* under *method* (records: cluster rows).
 
@@ -50,9 +50,11 @@ def region_summary(
     rating resting mostly on employment apportioned from divisions shared with other
     categories (``apportioned`` True, :mod:`clusterobs.reports.purity`) is not called one of
     the strongest: the summary says it was left out, and why. Rows without ``traded`` (a
-    scheme that does not distinguish) count as traded.
+    scheme that does not distinguish) count as traded. *level_name* is what the served
+    dataset's geography calls the region's level (``metro area (CBSA)``; default ``NUTS n``).
     """
-    name = f"{region['name']} ({region['region']}, NUTS {region['level']})"
+    level = level_name or f"NUTS {region['level']}"
+    name = f"{region['name']} ({region['region']}, {level})"
     if not records:
         return [f"{name} has no cluster results for {year} in this scheme."]
     out = []
